@@ -1,0 +1,1 @@
+"""Clusters the agent can drive: embedded, kind, or any kubeconfig context."""

@@ -1,0 +1,213 @@
+"""Object storage with a cluster-wide resourceVersion, a watch history, and crash-safe persistence.
+
+This plays etcd's part: every write gets the next resourceVersion (one counter for the whole
+cluster, as kube-apiserver's etcd revision), writes are announced to watchers in order, and
+recent events are kept so a watch can resume from a resourceVersion, or be told ``410 Expired``
+when it is older than the history.
+
+With a state directory the objects live in SQLite (stdlib, WAL journal): each write is one
+transaction, so a ``kill -9`` at any moment leaves either the old or the new object, never a
+torn file. ``synchronous=NORMAL`` keeps writes fast; it only risks the last writes on power loss,
+which a sandbox cluster can afford.
+
+Stored objects are never mutated: readers get the stored dict and must copy before changing it.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+Key = tuple[str, str, str, str]  # (group, plural, namespace, name)
+ADDED, MODIFIED, DELETED = "ADDED", "MODIFIED", "DELETED"
+
+
+@dataclass(frozen=True)
+class WatchEvent:
+    type: str
+    key: Key
+    object: dict[str, Any]
+    previous: dict[str, Any] | None
+    resource_version: int
+
+
+class Subscription:
+    """A queue of events for one watcher; ``close`` detaches it from the store."""
+
+    def __init__(self, store: Store, predicate: Callable[[WatchEvent], bool]) -> None:
+        self._store = store
+        self.predicate = predicate
+        self.events: queue.Queue[WatchEvent | None] = queue.Queue()
+
+    def close(self) -> None:
+        self._store._unsubscribe(self)
+        self.events.put(None)
+
+
+class TooOldResourceVersion(Exception):
+    def __init__(self, requested: int, oldest: int) -> None:
+        super().__init__(f"too old resource version: {requested} ({oldest})")
+        self.requested = requested
+        self.oldest = oldest
+
+
+class Store:
+    """All objects of the cluster, keyed by (group, plural, namespace, name)."""
+
+    def __init__(self, state_dir: Path | None = None, history: int = 20000) -> None:
+        self.lock = threading.RLock()
+        self._objects: dict[Key, dict[str, Any]] = {}
+        self._rv = 0
+        self._history: collections.deque[WatchEvent] = collections.deque(maxlen=history)
+        self._subscribers: list[Subscription] = []
+        self._db: sqlite3.Connection | None = None
+        if state_dir is not None:
+            self._open(state_dir)
+        # The oldest resourceVersion a watch may resume from.
+        self._compacted_rv = self._rv
+
+    def _open(self, state_dir: Path) -> None:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(
+            state_dir / "cluster.sqlite3", check_same_thread=False, isolation_level=None
+        )
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS objects (grp TEXT, plural TEXT, namespace TEXT, name TEXT,"
+            " body TEXT NOT NULL, PRIMARY KEY (grp, plural, namespace, name))"
+        )
+        db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER)")
+        for grp, plural, namespace, name, body in db.execute("SELECT * FROM objects"):
+            self._objects[(grp, plural, namespace, name)] = json.loads(body)
+        row = db.execute("SELECT value FROM meta WHERE key='rv'").fetchone()
+        self._rv = int(row[0]) if row else 0
+        self._db = db
+
+    def close(self) -> None:
+        with self.lock:
+            for sub in list(self._subscribers):
+                sub.close()
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+
+    @property
+    def resource_version(self) -> int:
+        return self._rv
+
+    @property
+    def oldest_resource_version(self) -> int:
+        with self.lock:
+            if self._history and len(self._history) == self._history.maxlen:
+                return self._history[0].resource_version
+            return self._compacted_rv
+
+    def next_resource_version(self) -> int:
+        """Reserve the resourceVersion of the next write (call under ``lock``)."""
+        return self._rv + 1
+
+    def get(self, key: Key) -> dict[str, Any] | None:
+        return self._objects.get(key)
+
+    def items(self, group: str, plural: str, namespace: str | None = None) -> list[dict[str, Any]]:
+        """Objects of one resource (optionally one namespace), sorted by namespace and name."""
+        with self.lock:
+            found = [
+                (k, v)
+                for k, v in self._objects.items()
+                if k[0] == group and k[1] == plural and (namespace is None or k[2] == namespace)
+            ]
+        found.sort(key=lambda kv: (kv[0][2], kv[0][3]))
+        return [v for _, v in found]
+
+    def namespaced_keys(self, namespace: str) -> list[Key]:
+        with self.lock:
+            return [k for k in self._objects if k[2] == namespace]
+
+    def put(self, key: Key, obj: dict[str, Any]) -> WatchEvent:
+        """Create or replace an object whose metadata.resourceVersion is already set."""
+        with self.lock:
+            previous = self._objects.get(key)
+            rv = int(obj["metadata"]["resourceVersion"])
+            self._rv = rv
+            self._objects[key] = obj
+            self._persist(key, obj, rv)
+            event = WatchEvent(ADDED if previous is None else MODIFIED, key, obj, previous, rv)
+            self._publish(event)
+            return event
+
+    def remove(self, key: Key, final: dict[str, Any]) -> WatchEvent:
+        """Delete an object; ``final`` is its last state carrying the deletion's resourceVersion."""
+        with self.lock:
+            previous = self._objects.pop(key)
+            rv = int(final["metadata"]["resourceVersion"])
+            self._rv = rv
+            self._persist(key, None, rv)
+            event = WatchEvent(DELETED, key, final, previous, rv)
+            self._publish(event)
+            return event
+
+    def _persist(self, key: Key, obj: dict[str, Any] | None, rv: int) -> None:
+        if self._db is None:
+            return
+        db = self._db
+        db.execute("BEGIN")
+        try:
+            if obj is None:
+                db.execute(
+                    "DELETE FROM objects WHERE grp=? AND plural=? AND namespace=? AND name=?", key
+                )
+            else:
+                db.execute(
+                    "INSERT OR REPLACE INTO objects VALUES (?, ?, ?, ?, ?)",
+                    (*key, json.dumps(obj, separators=(",", ":"))),
+                )
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('rv', ?)", (rv,))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def _publish(self, event: WatchEvent) -> None:
+        self._history.append(event)
+        for sub in self._subscribers:
+            if sub.predicate(event):
+                sub.events.put(event)
+
+    def subscribe(
+        self, predicate: Callable[[WatchEvent], bool], since: int | None = None
+    ) -> tuple[Subscription, list[WatchEvent]]:
+        """Start receiving events; with ``since``, also return the retained events after it.
+
+        Raises :class:`TooOldResourceVersion` when ``since`` predates the retained history.
+        """
+        with self.lock:
+            backlog: list[WatchEvent] = []
+            if since is not None and since < self._rv:
+                oldest = self.oldest_resource_version
+                if since < oldest:
+                    raise TooOldResourceVersion(since, oldest)
+                backlog = [
+                    e for e in self._history if e.resource_version > since and predicate(e)
+                ]
+            sub = Subscription(self, predicate)
+            self._subscribers.append(sub)
+            return sub, backlog
+
+    def _unsubscribe(self, sub: Subscription) -> None:
+        with self.lock:
+            if sub in self._subscribers:
+                self._subscribers.remove(sub)
+
+    def iter_all(self) -> Iterator[tuple[Key, dict[str, Any]]]:
+        with self.lock:
+            snapshot = list(self._objects.items())
+        yield from snapshot
