@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
+
 from gitops_tui.cluster.embedded import errors, fieldmanager, patching
 from gitops_tui.cluster.embedded.admission import admit_new
 from gitops_tui.cluster.embedded.defaults import apply_defaults
@@ -44,8 +46,8 @@ JSON_PATCH = "application/json-patch+json"
 MERGE_PATCH = "application/merge-patch+json"
 STRATEGIC_PATCH = "application/strategic-merge-patch+json"
 APPLY_PATCH = "application/apply-patch+yaml"
-APPLY_PATCH_CBOR = "application/apply-patch+cbor"
 PATCH_TYPES = (JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH, APPLY_PATCH)
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 #: Kinds whose delete answers the deleted object rather than a Status.
 RETURNS_DELETED_OBJECT = frozenset({"Pod", "Service", "Namespace", "CustomResourceDefinition"})
@@ -313,12 +315,12 @@ class ClusterAPI:
                 return patching.json_merge_patch(target, body)
             if not isinstance(body, dict):
                 raise errors.bad_request("strategic merge patch must be a JSON object")
-            schema = (
-                self.registry_scale_schema() if scale_schema else rt.schema()
-            )
+            schema = self.registry_scale_schema() if scale_schema else rt.schema()
             return patching.strategic_merge_patch(target, body, schema)
         except patching.PatchError as exc:
-            raise APIError(exc.code, "Invalid" if exc.code == 422 else "BadRequest", exc.message) from exc
+            raise APIError(
+                exc.code, "Invalid" if exc.code == 422 else "BadRequest", exc.message
+            ) from exc
 
     @staticmethod
     def registry_scale_schema() -> Any:
@@ -483,9 +485,7 @@ class ClusterAPI:
             return frozenset({"status"})
         return frozenset()
 
-    def _decode_body(
-        self, rt: ResourceType, body: Any, opts: WriteOptions
-    ) -> dict[str, Any]:
+    def _decode_body(self, rt: ResourceType, body: Any, opts: WriteOptions) -> dict[str, Any]:
         if not isinstance(body, dict):
             raise errors.bad_request(
                 f"the object provided is unrecognized (must be of type {rt.kind}): "
@@ -551,9 +551,7 @@ class ClusterAPI:
         apply_defaults(rt, obj)
         return obj
 
-    def _validate(
-        self, rt: ResourceType, obj: dict[str, Any], old: dict[str, Any] | None
-    ) -> None:
+    def _validate(self, rt: ResourceType, obj: dict[str, Any], old: dict[str, Any] | None) -> None:
         problems = validate(rt, obj, old)
         if problems:
             raise errors.invalid(rt, obj.get("metadata", {}).get("name", ""), problems)
@@ -639,9 +637,7 @@ class ClusterAPI:
                 umeta["finalizers"] = finalizers
             if rt.kind == "Namespace":
                 updated.setdefault("status", {})["phase"] = "Terminating"
-            return 202 if rt.kind != "Namespace" else 200, self._save(
-                rt, updated, options.dry_run
-            )
+            return 202 if rt.kind != "Namespace" else 200, self._save(rt, updated, options.dry_run)
 
     def _deleted_body(self, rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
         if rt.kind in RETURNS_DELETED_OBJECT:
@@ -672,7 +668,7 @@ class ClusterAPI:
         for item in listed["items"]:
             meta = item["metadata"]
             try:
-                _, body = self.delete(rt, meta.get("namespace"), meta["name"], options)
+                self.delete(rt, meta.get("namespace"), meta["name"], options)
             except APIError as exc:
                 if exc.code != 404:
                     raise
@@ -757,8 +753,10 @@ class ClusterAPI:
         ns = namespace if rt.namespaced else None
 
         def relevant(event: WatchEvent) -> bool:
-            return event.key[0] == rt.group and event.key[1] == rt.plural and (
-                ns is None or event.key[2] == ns
+            return (
+                event.key[0] == rt.group
+                and event.key[1] == rt.plural
+                and (ns is None or event.key[2] == ns)
             )
 
         initial: list[dict[str, Any]] = []
@@ -846,9 +844,7 @@ class ClusterAPI:
         if spec.get("type") == "ExternalName":
             return
         if spec.get("clusterIP") in (None, ""):
-            used = {
-                s.get("spec", {}).get("clusterIP") for s in self.store.items("", "services")
-            }
+            used = {s.get("spec", {}).get("clusterIP") for s in self.store.items("", "services")}
             hosts = self._service_net.num_addresses - 2
             while True:
                 candidate = str(self._service_net[self._rng.randrange(2, hosts)])
@@ -988,17 +984,16 @@ def _qos_class(pod: dict[str, Any]) -> str:
 
 
 def _parse_patch_body(raw: bytes, content_type: str) -> Any:
-    if content_type == APPLY_PATCH:
-        import yaml
-
-        try:
-            return yaml.safe_load(raw.decode("utf-8")) if raw.strip() else None
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise errors.bad_request(f"error decoding YAML: {exc}") from exc
+    """Decode a PATCH body; apply configurations may be YAML (JSON is tried first: it is faster)."""
     try:
-        return json.loads(raw)
+        return json.loads(raw) if raw.strip() else None
     except ValueError as exc:
-        raise errors.bad_request(f"error decoding patch: {exc}") from exc
+        if content_type != APPLY_PATCH:
+            raise errors.bad_request(f"error decoding patch: {exc}") from exc
+    try:
+        return yaml.load(raw.decode("utf-8"), Loader=_YAML_LOADER)  # noqa: S506 - safe loader
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise errors.bad_request(f"error decoding YAML: {exc}") from exc
 
 
 def _same_object(old: dict[str, Any], new: dict[str, Any]) -> bool:

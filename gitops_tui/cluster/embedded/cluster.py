@@ -36,7 +36,7 @@ def write_private(path: Path, text: str) -> None:
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
-    os.chmod(tmp, 0o600)
+    tmp.chmod(0o600)
     tmp.replace(path)
 
 
@@ -108,15 +108,24 @@ class EmbeddedCluster:
         return token
 
     def start(self) -> None:
-        """Open the state, bootstrap system objects, serve HTTP, run controllers."""
+        """Open the state, bootstrap system objects, serve HTTP, run controllers.
+
+        On failure (say, the port is taken) everything opened so far is closed again.
+        """
         if self._server is not None:
             return
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.state_dir, 0o700)
+        self.state_dir.chmod(0o700)
         self.token = self._load_token()
         self._store = Store(self.state_dir if self._persistent else None)
-        registry = Registry()
-        self.api = ClusterAPI(self._store, registry)
+        self.api = ClusterAPI(self._store, Registry())
         self._bootstrap(self.api)
         router = Router(
             self.api,

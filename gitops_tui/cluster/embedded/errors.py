@@ -134,7 +134,9 @@ def forbidden_terminating(rt: ResourceType, name: str, namespace: str) -> APIErr
 def method_not_allowed(verb: str, rt: ResourceType | None = None) -> APIError:
     target = f" on {rt.group_resource}" if rt is not None else ""
     return APIError(
-        405, "MethodNotAllowed", f"the server does not allow this method on the requested resource{target}"
+        405,
+        "MethodNotAllowed",
+        f"the server does not allow this method on the requested resource{target}",
     )
 
 

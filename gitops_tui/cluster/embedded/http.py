@@ -204,11 +204,7 @@ class Router:
         if watch_prefix:
             rest = rest[1:]
         namespace = None
-        if (
-            len(rest) >= 3
-            and rest[0] == "namespaces"
-            and rest[2] not in SUBRESOURCES
-        ):
+        if len(rest) >= 3 and rest[0] == "namespaces" and rest[2] not in SUBRESOURCES:
             namespace, rest = rest[1], rest[2:]
         if not rest or len(rest) > 3:
             return None
@@ -310,7 +306,9 @@ class Router:
         if value in (None, ""):
             return False
         if value != "All":
-            raise errors.bad_request(f'dryRun: Unsupported value: "{value}": supported values: "All"')
+            raise errors.bad_request(
+                f'dryRun: Unsupported value: "{value}": supported values: "All"'
+            )
         return True
 
     def _write_options(self, request: Request) -> WriteOptions:
@@ -360,9 +358,7 @@ class Router:
                 f"the object provided is unrecognized: couldn't get version/kind; json parse "
                 f"error: {exc}"
             ) from exc
-        raise errors.unsupported_media_type(
-            content_type, ("application/json", "application/yaml")
-        )
+        raise errors.unsupported_media_type(content_type, ("application/json", "application/yaml"))
 
     def _send_write(
         self,
@@ -392,9 +388,11 @@ class Router:
             items = obj["items"] if is_list else [obj]
             if is_list and not rt.is_custom:
                 items = [{"apiVersion": rt.api_version, "kind": rt.kind, **i} for i in items]
-            list_meta = obj["metadata"] if is_list else {
-                "resourceVersion": obj["metadata"].get("resourceVersion", "")
-            }
+            list_meta = (
+                obj["metadata"]
+                if is_list
+                else {"resourceVersion": obj["metadata"].get("resourceVersion", "")}
+            )
             body = to_table(
                 rt,
                 items,
@@ -613,7 +611,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: EmbeddedHTTPServer
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s %s", self.address_string(), format % args)
 
     def do_GET(self) -> None:

@@ -29,15 +29,27 @@ _COMPONENT_PREFIX = "#/components/schemas/"
 _QUERY_PARAMS = {
     "get": ("pretty",),
     "list": (
-        "allowWatchBookmarks", "continue", "fieldSelector", "labelSelector", "limit",
-        "resourceVersion", "resourceVersionMatch", "sendInitialEvents", "timeoutSeconds", "watch",
+        "allowWatchBookmarks",
+        "continue",
+        "fieldSelector",
+        "labelSelector",
+        "limit",
+        "resourceVersion",
+        "resourceVersionMatch",
+        "sendInitialEvents",
+        "timeoutSeconds",
+        "watch",
     ),
     "post": ("dryRun", "fieldManager", "fieldValidation"),
     "put": ("dryRun", "fieldManager", "fieldValidation"),
     "patch": ("dryRun", "fieldManager", "fieldValidation", "force"),
     "delete": ("dryRun", "gracePeriodSeconds", "propagationPolicy"),
     "deletecollection": (
-        "dryRun", "fieldSelector", "gracePeriodSeconds", "labelSelector", "propagationPolicy",
+        "dryRun",
+        "fieldSelector",
+        "gracePeriodSeconds",
+        "labelSelector",
+        "propagationPolicy",
     ),
 }
 _PATCH_TYPES = (
@@ -148,7 +160,11 @@ def _operation(
     if action == "patch":
         operation["requestBody"] = {
             "content": {
-                t: {"schema": {"$ref": _COMPONENT_PREFIX + "io.k8s.apimachinery.pkg.apis.meta.v1.Patch"}}
+                t: {
+                    "schema": {
+                        "$ref": _COMPONENT_PREFIX + "io.k8s.apimachinery.pkg.apis.meta.v1.Patch"
+                    }
+                }
                 for t in _PATCH_TYPES
             },
             "required": True,
@@ -159,7 +175,9 @@ def _operation(
 def _paths_for(rt: ResourceType, schema_name: str) -> dict[str, Any]:
     prefix = f"/apis/{rt.group}/{rt.version}" if rt.group else f"/api/{rt.version}"
     collection = (
-        f"{prefix}/namespaces/{{namespace}}/{rt.plural}" if rt.namespaced else f"{prefix}/{rt.plural}"
+        f"{prefix}/namespaces/{{namespace}}/{rt.plural}"
+        if rt.namespaced
+        else f"{prefix}/{rt.plural}"
     )
     item = f"{collection}/{{name}}"
     gvk = (rt.group, rt.version, rt.kind)
@@ -187,9 +205,7 @@ def _paths_for(rt: ResourceType, schema_name: str) -> dict[str, Any]:
     for sub in sorted(rt.subresources):
         if sub == "finalize":
             continue
-        sub_ref = (
-            _COMPONENT_PREFIX + "io.k8s.api.autoscaling.v1.Scale" if sub == "scale" else ref
-        )
+        sub_ref = _COMPONENT_PREFIX + "io.k8s.api.autoscaling.v1.Scale" if sub == "scale" else ref
         sub_gvk = ("autoscaling", "v1", "Scale") if sub == "scale" else gvk
         paths[f"{item}/{sub}"] = {
             "get": _operation(rt, "get", sub_gvk, sub_ref),

@@ -13,9 +13,23 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitops_tui.cluster.embedded.schema import SchemaNode, builtin_root, crd_root, definition_for_kind
+from gitops_tui.cluster.embedded.schema import (
+    SchemaNode,
+    builtin_root,
+    crd_root,
+    definition_for_kind,
+)
 
-NAMESPACED_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
+NAMESPACED_VERBS = (
+    "create",
+    "delete",
+    "deletecollection",
+    "get",
+    "list",
+    "patch",
+    "update",
+    "watch",
+)
 NAMESPACE_VERBS = ("create", "delete", "get", "list", "patch", "update", "watch")
 
 
@@ -91,41 +105,110 @@ def _builtin(
 
 
 BUILTIN_TYPES: tuple[ResourceType, ...] = (
-    _builtin("", "v1", "Namespace", "namespaces", namespaced=False, short=["ns"],
-             subresources=["status", "finalize"], verbs=NAMESPACE_VERBS),
+    _builtin(
+        "",
+        "v1",
+        "Namespace",
+        "namespaces",
+        namespaced=False,
+        short=["ns"],
+        subresources=["status", "finalize"],
+        verbs=NAMESPACE_VERBS,
+    ),
     _builtin("", "v1", "ConfigMap", "configmaps", short=["cm"]),
     _builtin("", "v1", "Secret", "secrets"),
-    _builtin("", "v1", "Service", "services", short=["svc"], all_category=True,
-             subresources=["status"]),
+    _builtin(
+        "", "v1", "Service", "services", short=["svc"], all_category=True, subresources=["status"]
+    ),
     _builtin("", "v1", "ServiceAccount", "serviceaccounts", short=["sa"]),
     _builtin("", "v1", "Pod", "pods", short=["po"], all_category=True, subresources=["status"]),
     _builtin("", "v1", "Event", "events", short=["ev"]),
     _builtin("", "v1", "Endpoints", "endpoints", short=["ep"]),
-    _builtin("apps", "v1", "Deployment", "deployments", short=["deploy"], all_category=True,
-             subresources=["status", "scale"]),
-    _builtin("apps", "v1", "ReplicaSet", "replicasets", short=["rs"], all_category=True,
-             subresources=["status", "scale"]),
-    _builtin("apps", "v1", "StatefulSet", "statefulsets", short=["sts"], all_category=True,
-             subresources=["status", "scale"]),
-    _builtin("apps", "v1", "DaemonSet", "daemonsets", short=["ds"], all_category=True,
-             subresources=["status"]),
+    _builtin(
+        "apps",
+        "v1",
+        "Deployment",
+        "deployments",
+        short=["deploy"],
+        all_category=True,
+        subresources=["status", "scale"],
+    ),
+    _builtin(
+        "apps",
+        "v1",
+        "ReplicaSet",
+        "replicasets",
+        short=["rs"],
+        all_category=True,
+        subresources=["status", "scale"],
+    ),
+    _builtin(
+        "apps",
+        "v1",
+        "StatefulSet",
+        "statefulsets",
+        short=["sts"],
+        all_category=True,
+        subresources=["status", "scale"],
+    ),
+    _builtin(
+        "apps",
+        "v1",
+        "DaemonSet",
+        "daemonsets",
+        short=["ds"],
+        all_category=True,
+        subresources=["status"],
+    ),
     _builtin("batch", "v1", "Job", "jobs", all_category=True, subresources=["status"]),
-    _builtin("batch", "v1", "CronJob", "cronjobs", short=["cj"], all_category=True,
-             subresources=["status"]),
-    _builtin("networking.k8s.io", "v1", "Ingress", "ingresses", short=["ing"],
-             subresources=["status"]),
+    _builtin(
+        "batch",
+        "v1",
+        "CronJob",
+        "cronjobs",
+        short=["cj"],
+        all_category=True,
+        subresources=["status"],
+    ),
+    _builtin(
+        "networking.k8s.io", "v1", "Ingress", "ingresses", short=["ing"], subresources=["status"]
+    ),
     _builtin("rbac.authorization.k8s.io", "v1", "Role", "roles"),
     _builtin("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings"),
     _builtin("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", namespaced=False),
-    _builtin("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings",
-             namespaced=False),
-    _builtin("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers",
-             short=["hpa"], all_category=True, subresources=["status"]),
-    _builtin("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", short=["pdb"],
-             subresources=["status"]),
-    _builtin("apiextensions.k8s.io", "v1", "CustomResourceDefinition",
-             "customresourcedefinitions", namespaced=False, short=["crd", "crds"],
-             subresources=["status"]),
+    _builtin(
+        "rbac.authorization.k8s.io",
+        "v1",
+        "ClusterRoleBinding",
+        "clusterrolebindings",
+        namespaced=False,
+    ),
+    _builtin(
+        "autoscaling",
+        "v2",
+        "HorizontalPodAutoscaler",
+        "horizontalpodautoscalers",
+        short=["hpa"],
+        all_category=True,
+        subresources=["status"],
+    ),
+    _builtin(
+        "policy",
+        "v1",
+        "PodDisruptionBudget",
+        "poddisruptionbudgets",
+        short=["pdb"],
+        subresources=["status"],
+    ),
+    _builtin(
+        "apiextensions.k8s.io",
+        "v1",
+        "CustomResourceDefinition",
+        "customresourcedefinitions",
+        namespaced=False,
+        short=["crd", "crds"],
+        subresources=["status"],
+    ),
 )
 
 #: Preferred order of API groups in discovery, as kube-apiserver lists them.

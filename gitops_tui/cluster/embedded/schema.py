@@ -44,9 +44,9 @@ def definition_for_kind(group: str, version: str, kind: str) -> str | None:
     """The definition name of a top-level kind, e.g. ``io.k8s.api.apps.v1.Deployment``."""
     for name, body in definitions().items():
         for gvk in body.get("x-kubernetes-group-version-kind", ()):
-            if (gvk["group"], gvk["version"], gvk["kind"]) == (group, version, kind):
-                if name.endswith(f".{kind}"):
-                    return name
+            same = (gvk["group"], gvk["version"], gvk["kind"]) == (group, version, kind)
+            if same and name.endswith(f".{kind}"):
+                return name
     return None
 
 

@@ -109,7 +109,9 @@ def parse_label_selector(text: str | None) -> LabelSelector:
             reqs.append(Requirement(key, op, tuple(values)))
         elif tokens[pos] in ("gt", "lt"):
             op = tokens[pos]
-            reqs.append(Requirement(key, op, (tokens[pos + 1],) if pos + 1 < len(tokens) else ("",)))
+            reqs.append(
+                Requirement(key, op, (tokens[pos + 1],) if pos + 1 < len(tokens) else ("",))
+            )
             pos += 2
         else:
             raise fail(f"found '{tokens[pos]}', expected: in, notin, =, ==, !=, gt, lt")
@@ -224,6 +226,6 @@ def parse_field_selector(text: str | None, rt: ResourceType) -> FieldSelector:
         field, op, value = match.groups()
         getter = supported.get(field)
         if getter is None:
-            raise bad_request(f'field label not supported: {field}')
+            raise bad_request(f"field label not supported: {field}")
         reqs.append(FieldRequirement(field, op != "!=", value, getter))
     return FieldSelector(tuple(reqs))

@@ -195,9 +195,7 @@ class Store:
                 oldest = self.oldest_resource_version
                 if since < oldest:
                     raise TooOldResourceVersion(since, oldest)
-                backlog = [
-                    e for e in self._history if e.resource_version > since and predicate(e)
-                ]
+                backlog = [e for e in self._history if e.resource_version > since and predicate(e)]
             sub = Subscription(self, predicate)
             self._subscribers.append(sub)
             return sub, backlog
