@@ -318,9 +318,7 @@ class ClusterAPI:
             schema = self.registry_scale_schema() if scale_schema else rt.schema()
             return patching.strategic_merge_patch(target, body, schema)
         except patching.PatchError as exc:
-            raise APIError(
-                exc.code, "Invalid" if exc.code == 422 else "BadRequest", exc.message
-            ) from exc
+            raise APIError(exc.code, exc.reason or "", exc.message, exc.details) from exc
 
     @staticmethod
     def registry_scale_schema() -> Any:

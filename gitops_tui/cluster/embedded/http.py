@@ -448,9 +448,12 @@ class Router:
             return
         self._start_stream(handler)
         deadline = time.monotonic() + timeout
+        columns_sent = [False]
         try:
             for event in watch.initial_events():
-                self._write_event(handler, self._event_body(request, rt, event, accept))
+                self._write_event(
+                    handler, self._event_body(request, rt, event, accept, columns_sent)
+                )
             if send_initial and bookmarks:
                 self._write_event(handler, watch.bookmark(initial_events_end=True))
             next_bookmark = time.monotonic() + self.bookmark_interval
@@ -464,7 +467,9 @@ class Router:
                 except EOFError:
                     break
                 if event is not None:
-                    self._write_event(handler, self._event_body(request, rt, event, accept))
+                    self._write_event(
+                        handler, self._event_body(request, rt, event, accept, columns_sent)
+                    )
                 if bookmarks and time.monotonic() >= next_bookmark:
                     self._write_event(handler, watch.bookmark())
                     next_bookmark = time.monotonic() + self.bookmark_interval
@@ -477,8 +482,14 @@ class Router:
             watch.close()
 
     def _event_body(
-        self, request: Request, rt: ResourceType, event: dict[str, Any], accept: Accept
+        self,
+        request: Request,
+        rt: ResourceType,
+        event: dict[str, Any],
+        accept: Accept,
+        columns_sent: list[bool],
     ) -> dict[str, Any]:
+        """One watch event in the requested form; Tables carry columns on the first only."""
         if accept.table:
             obj = event["object"]
             table = to_table(
@@ -487,6 +498,9 @@ class Router:
                 list_meta={"resourceVersion": obj["metadata"].get("resourceVersion", "")},
                 include_object=request.query.get("includeObject") or "Metadata",
             )
+            if columns_sent[0]:
+                table["columnDefinitions"] = None
+            columns_sent[0] = True
             return {"type": event["type"], "object": table}
         if accept.partial_metadata:
             return {"type": event["type"], "object": _partial(event["object"])}
