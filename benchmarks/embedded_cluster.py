@@ -111,7 +111,7 @@ def main() -> None:
             )
         )
         try:
-            http = urllib3.PoolManager(maxsize=1)
+            http = urllib3.PoolManager(maxsize=1, ca_certs=str(Path(tmp) / "pki" / "ca.crt"))
             auth = {"Authorization": f"Bearer {token}"}
             count = 600
             started = time.perf_counter()

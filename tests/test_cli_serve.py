@@ -29,10 +29,10 @@ def test_serve_prints_kubeconfig_and_ready_line_and_stops_cleanly(
             break
     kubeconfig = tmp_path / "kubeconfig"
     assert lines[0].strip() == f"kubeconfig: {kubeconfig}"
-    assert "Embedded cluster ready at http://127.0.0.1:" in lines[-1]
+    assert "Embedded cluster ready at https://127.0.0.1:" in lines[-1]
     assert kubeconfig.stat().st_mode & 0o777 == 0o600
     server = yaml.safe_load(kubeconfig.read_text())["clusters"][0]["cluster"]["server"]
-    assert server.startswith("http://127.0.0.1:")
+    assert server.startswith("https://127.0.0.1:")
 
     proc.send_signal(stop_signal)
     out, err = proc.communicate(timeout=10)

@@ -449,7 +449,7 @@ def test_custom_resources_are_served_and_validated(
 
 
 def test_requests_without_the_token_are_401(cluster: EmbeddedCluster) -> None:
-    http = urllib3.PoolManager()
+    http = urllib3.PoolManager(ca_certs=str(cluster.ca_cert_path))
     for path in ("/api/v1/namespaces", "/version", "/apis"):
         response = http.request("GET", cluster.url + path)
         assert response.status == 401

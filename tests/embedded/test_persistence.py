@@ -36,12 +36,16 @@ def test_objects_and_resource_versions_survive_a_restart(tmp_path: Path) -> None
 
 def test_credentials_are_private_files(tmp_path: Path) -> None:
     with EmbeddedCluster(state_dir=tmp_path, options=FAST) as running:
-        for path in (running.kubeconfig_path, tmp_path / "token"):
+        for path in (
+            running.kubeconfig_path,
+            tmp_path / "token",
+            tmp_path / "pki" / "apiserver.key",
+        ):
             assert path.stat().st_mode & 0o777 == 0o600
         server = yaml.safe_load(running.kubeconfig_path.read_text())["clusters"][0]["cluster"][
             "server"
         ]
-        assert server.startswith("http://127.0.0.1:")
+        assert server.startswith("https://127.0.0.1:")
 
 
 def _start_server(state_dir: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:
@@ -58,6 +62,7 @@ def _start_server(state_dir: Path) -> tuple[subprocess.Popen[str], dict[str, str
     return proc, {
         "server": kubeconfig["clusters"][0]["cluster"]["server"],
         "token": kubeconfig["users"][0]["user"]["token"],
+        "ca": str(state_dir / "pki" / "ca.crt"),
     }
 
 
@@ -65,7 +70,7 @@ def test_kill_9_during_writes_leaves_loadable_state(tmp_path: Path) -> None:
     written = 0
     for round_number in range(3):
         proc, endpoint = _start_server(tmp_path)
-        http = urllib3.PoolManager()
+        http = urllib3.PoolManager(ca_certs=endpoint["ca"])
         headers = {
             "Authorization": f"Bearer {endpoint['token']}",
             "Content-Type": "application/json",

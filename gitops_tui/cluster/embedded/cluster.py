@@ -7,7 +7,7 @@ the kubeconfig are written with mode 0600, and the listener binds 127.0.0.1 only
 
 from __future__ import annotations
 
-import os
+import base64
 import secrets
 import shutil
 import tempfile
@@ -19,32 +19,27 @@ from typing import Any
 import yaml
 
 from gitops_tui.cluster.embedded.api import ClusterAPI, WriteOptions
+from gitops_tui.cluster.embedded.certs import ensure_certificates
 from gitops_tui.cluster.embedded.controllers import ControllerManager
 from gitops_tui.cluster.embedded.http import EmbeddedHTTPServer, Router
 from gitops_tui.cluster.embedded.options import ClusterOptions
 from gitops_tui.cluster.embedded.registry import Registry
+from gitops_tui.cluster.embedded.secure_files import write_private
 from gitops_tui.cluster.embedded.store import Store
 
 CONTEXT_NAME = "gitops-tui"
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
 
-def write_private(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` readable by the owner only, atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    tmp.chmod(0o600)
-    tmp.replace(path)
-
-
-def kubeconfig_text(server: str, token: str) -> str:
+def kubeconfig_text(server: str, token: str, ca_pem: bytes) -> str:
+    cluster = {
+        "server": server,
+        "certificate-authority-data": base64.b64encode(ca_pem).decode("ascii"),
+    }
     config: dict[str, Any] = {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{"name": CONTEXT_NAME, "cluster": {"server": server}}],
+        "clusters": [{"name": CONTEXT_NAME, "cluster": cluster}],
         "users": [{"name": CONTEXT_NAME, "user": {"token": token}}],
         "contexts": [
             {
@@ -91,11 +86,16 @@ class EmbeddedCluster:
         return self.state_dir / "kubeconfig"
 
     @property
+    def ca_cert_path(self) -> Path:
+        """The CA certificate clients verify the server with (also inside the kubeconfig)."""
+        return self.state_dir / "pki" / "ca.crt"
+
+    @property
     def url(self) -> str:
         if self._server is None:
             raise RuntimeError("the embedded cluster is not running")
         host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return f"https://{host!s}:{port}"
 
     def _load_token(self) -> str:
         path = self.state_dir / "token"
@@ -130,17 +130,20 @@ class EmbeddedCluster:
         router = Router(
             self.api,
             self.token,
-            address=lambda: self.url.removeprefix("http://"),
+            address=lambda: self.url.removeprefix("https://"),
             bookmark_interval=self.options.bookmark_interval,
         )
-        self._server = EmbeddedHTTPServer(self._port, router)
+        certificates = ensure_certificates(self.state_dir / "pki")
+        self._server = EmbeddedHTTPServer(self._port, router, certificates)
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="embedded-apiserver", daemon=True
         )
         self._thread.start()
         self._controllers = ControllerManager(self.api, self.options)
         self._controllers.start()
-        write_private(self.kubeconfig_path, kubeconfig_text(self.url, self.token))
+        write_private(
+            self.kubeconfig_path, kubeconfig_text(self.url, self.token, certificates.ca_pem)
+        )
 
     def stop(self) -> None:
         """Stop controllers, close watches, stop serving, and close the state."""

@@ -13,6 +13,7 @@ import hmac
 import json
 import logging
 import random
+import ssl
 import threading
 import time
 import uuid
@@ -26,6 +27,7 @@ import yaml
 
 from gitops_tui.cluster.embedded import discovery, errors, openapi
 from gitops_tui.cluster.embedded.api import ClusterAPI, DeleteOptions, WriteOptions, WriteResult
+from gitops_tui.cluster.embedded.certs import ServingCertificates
 from gitops_tui.cluster.embedded.errors import APIError
 from gitops_tui.cluster.embedded.registry import ResourceType
 from gitops_tui.cluster.embedded.schema import KUBERNETES_VERSION
@@ -624,6 +626,14 @@ def _version() -> dict[str, Any]:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: EmbeddedHTTPServer
+    timeout = 600
+
+    def setup(self) -> None:
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.settimeout(30)
+            self.request.do_handshake()
+            self.request.settimeout(None)
+        super().setup()
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s %s", self.address_string(), format % args)
@@ -648,12 +658,27 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class EmbeddedHTTPServer(ThreadingHTTPServer):
-    """A threading HTTP server bound to 127.0.0.1, carrying its router."""
+    """An HTTPS server bound to 127.0.0.1, carrying its router.
+
+    The TLS handshake runs in each connection's own thread (not in the accept loop), so a slow
+    or broken client cannot hold up others.
+    """
 
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, port: int, router: Router) -> None:
+    def __init__(self, port: int, router: Router, certificates: ServingCertificates) -> None:
         self.router = router
         super().__init__(("127.0.0.1", port), _Handler)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.load_cert_chain(certificates.cert_path, certificates.key_path)
+        context.set_alpn_protocols(["http/1.1"])
+        self.socket = context.wrap_socket(
+            self.socket, server_side=True, do_handshake_on_connect=False
+        )
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Broken connections (failed handshakes, resets) are the client's business."""
+        log.debug("connection from %s failed", client_address, exc_info=True)
