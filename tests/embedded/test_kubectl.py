@@ -292,7 +292,7 @@ def test_delete_removes_owned_replicasets_and_pods(kubectl: Kubectl, namespace: 
     _deployed(kubectl, namespace)
     kubectl.run("rollout", "status", "deployment/web", "-n", namespace, "--timeout=30s")
     out = kubectl.run("delete", "deployment", "web", "-n", namespace)
-    assert out.stdout.strip() == 'deployment.apps "web" deleted'
+    assert out.stdout.strip() == f'deployment.apps "web" deleted from {namespace} namespace'
     wait_for(
         lambda: kubectl.run("get", "rs,pods", "-n", namespace, "-o", "name").stdout.strip() == ""
     )

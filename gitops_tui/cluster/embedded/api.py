@@ -218,7 +218,7 @@ class ClusterAPI:
             if name and self.store.get(key_of(rt, meta.get("namespace"), name)) is not None:
                 raise errors.already_exists(rt, name)
             stored = self._prepare_new(rt, obj)
-            stored = fieldmanager.record_update(
+            stored = _record_update(
                 None,
                 stored,
                 manager=opts.field_manager,
@@ -378,6 +378,8 @@ class ClusterAPI:
                 )
             except fieldmanager.ApplyConflictError as exc:
                 raise errors.apply_conflict(exc.message, exc.causes) from exc
+            except fieldmanager.FieldManagerError as exc:
+                raise _field_manager_failure(exc) from exc
             if live is None:
                 merged.setdefault("metadata", {})["name"] = name
                 if rt.namespaced:
@@ -401,7 +403,7 @@ class ClusterAPI:
     ) -> WriteResult:
         new = self._merge_subresource(rt, old, new, subresource)
         apply_defaults(rt, new)
-        new = fieldmanager.record_update(
+        new = _record_update(
             old,
             new,
             manager=opts.field_manager,
@@ -957,6 +959,17 @@ class Watch:
 
     def close(self) -> None:
         self._sub.close()
+
+
+def _field_manager_failure(exc: fieldmanager.FieldManagerError) -> APIError:
+    return APIError(exc.code, "BadRequest" if exc.code == 400 else "", exc.message)
+
+
+def _record_update(live: dict[str, Any] | None, new: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    try:
+        return fieldmanager.record_update(live, new, **kwargs)
+    except fieldmanager.FieldManagerError as exc:
+        raise _field_manager_failure(exc) from exc
 
 
 def _random_suffix(rng: random.Random) -> str:

@@ -627,6 +627,8 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: EmbeddedHTTPServer
     timeout = 600
+    # Headers and body go out in separate writes; Nagle + delayed ACK would add 40 ms to each.
+    disable_nagle_algorithm = True
 
     def setup(self) -> None:
         if isinstance(self.request, ssl.SSLSocket):

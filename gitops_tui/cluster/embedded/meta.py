@@ -6,7 +6,6 @@ exactly as the API layer does.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from typing import Any
 
@@ -55,7 +54,18 @@ def parse_time(text: str) -> dt.datetime:
 
 
 def deep_copy(obj: dict[str, Any]) -> dict[str, Any]:
-    return copy.deepcopy(obj)
+    """Copy a JSON object; several times faster than ``copy.deepcopy`` (no memo, no reduce)."""
+    copied: dict[str, Any] = copy_json(obj)
+    return copied
+
+
+def copy_json(value: Any) -> Any:
+    """Deep copy of any JSON value (dicts, lists, scalars)."""
+    if isinstance(value, dict):
+        return {k: copy_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [copy_json(v) for v in value]
+    return value
 
 
 def tracks_generation(rt: ResourceType) -> bool:

@@ -12,7 +12,6 @@ OpenAPI :class:`~gitops_tui.cluster.embedded.schema.SchemaNode` instead of Go st
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 import re
@@ -22,6 +21,7 @@ from typing import Any
 
 import jsonpatch
 
+from gitops_tui.cluster.embedded.meta import copy_json
 from gitops_tui.cluster.embedded.schema import OPEN, SchemaNode
 
 #: kube-apiserver refuses JSON patches with more operations than this.
@@ -126,10 +126,10 @@ def json_merge_patch(original: dict[str, Any], patch: Any) -> dict[str, Any]:
     kube-apiserver refuses it.
     """
     if isinstance(patch, list):
-        raise _not_an_object(_prune_nulls(copy.deepcopy(patch)))
+        raise _not_an_object(_prune_nulls(copy_json(patch)))
     if not isinstance(patch, dict):
         raise _bad_request("Invalid JSON Patch")
-    merged: dict[str, Any] = _merge_value(copy.deepcopy(original), copy.deepcopy(patch))
+    merged: dict[str, Any] = _merge_value(copy_json(original), copy_json(patch))
     return merged
 
 
@@ -166,7 +166,7 @@ def json_patch(original: dict[str, Any], operations: Any) -> dict[str, Any]:
     null passes, that array indices may be signed (negative ones count from the end).
     """
     decoded = _decode_operations(operations)
-    document = copy.deepcopy(original)
+    document = copy_json(original)
     for operation in decoded:
         kind = operation.get("op") if isinstance(operation, dict) else None
         handler = _OPERATIONS.get(kind) if isinstance(kind, str) else None
@@ -374,7 +374,7 @@ def _op_copy(document: dict[str, Any], operation: dict[str, Any]) -> None:
         raise _rejected(
             f"copy operation does not apply: doc is missing from path: {source}: missing value"
         )
-    value = copy.deepcopy(_read(origin, f"error in copy for from: '{source}'"))
+    value = copy_json(_read(origin, f"error in copy for from: '{source}'"))
     path = _pointer_field(operation, "copy", "path")
     where = _locate(document, path)
     if where is None:
@@ -423,7 +423,7 @@ def strategic_merge_patch(
     merged, unmatched nulls ignored); its Go errors map to the statuses apiserver answers:
     400 for malformed directives, 422 for lists of lists, 500 (no reason) for the rest.
     """
-    return _merge_map(copy.deepcopy(original), copy.deepcopy(patch), schema)
+    return _merge_map(copy_json(original), copy_json(patch), schema)
 
 
 def _merge_map(

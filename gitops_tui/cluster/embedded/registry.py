@@ -8,6 +8,7 @@ CustomResourceDefinitions become Established or go away.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -70,9 +71,14 @@ class ResourceType:
     def is_custom(self) -> bool:
         return self.crd is not None
 
+    @functools.cached_property
+    def _custom_schema(self) -> SchemaNode:
+        assert self.crd is not None
+        return crd_root(self.crd.get("schema"))
+
     def schema(self) -> SchemaNode:
         if self.crd is not None:
-            return crd_root(self.crd.get("schema"))
+            return self._custom_schema
         definition = definition_for_kind(self.group, self.version, self.kind)
         if definition is None:
             raise LookupError(f"no OpenAPI definition for {self.api_version} {self.kind}")

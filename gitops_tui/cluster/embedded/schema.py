@@ -61,7 +61,7 @@ class SchemaNode:
     CRD field, or a field the schema does not know) is *open*: every child is open too.
     """
 
-    __slots__ = ("_defs", "raw", "ref_name")
+    __slots__ = ("_children", "_defs", "_items", "_type", "raw", "ref_name")
 
     def __init__(
         self, raw: Mapping[str, Any], defs: Mapping[str, Any], ref_name: str | None = None
@@ -78,6 +78,10 @@ class SchemaNode:
         self.raw = raw
         self._defs = defs
         self.ref_name = ref_name
+        # Navigation is memoised: a schema tree is walked for every field of every request.
+        self._children: dict[str, SchemaNode | None] = {}
+        self._items: SchemaNode | None = None
+        self._type: str | bool | None = False
 
     def __repr__(self) -> str:
         return f"SchemaNode({self.ref_name or self.type!r})"
@@ -85,6 +89,11 @@ class SchemaNode:
     @property
     def type(self) -> str | None:
         """``object``, ``array``, ``string``, ``integer``, ``number``, ``boolean`` or None."""
+        if self._type is False:
+            self._type = self._declared_type()
+        return self._type  # type: ignore[return-value]
+
+    def _declared_type(self) -> str | None:
         declared = self.raw.get("type")
         if isinstance(declared, list):
             declared = next((t for t in declared if t != "null"), None)
@@ -131,6 +140,13 @@ class SchemaNode:
 
     def field(self, name: str) -> SchemaNode | None:
         """The schema of child ``name``; None when the schema forbids or does not know it."""
+        try:
+            return self._children[name]
+        except KeyError:
+            child = self._children[name] = self._field(name)
+            return child
+
+    def _field(self, name: str) -> SchemaNode | None:
         props = self.properties
         if name in props:
             return SchemaNode(props[name], self._defs)
@@ -143,10 +159,10 @@ class SchemaNode:
 
     def items(self) -> SchemaNode:
         """The schema of a list's elements (open when unknown)."""
-        items = self.raw.get("items")
-        if isinstance(items, Mapping):
-            return SchemaNode(items, self._defs)
-        return OPEN
+        if self._items is None:
+            items = self.raw.get("items")
+            self._items = SchemaNode(items, self._defs) if isinstance(items, Mapping) else OPEN
+        return self._items
 
     def iter_fields(self) -> Iterator[tuple[str, SchemaNode]]:
         for name, sub in self.properties.items():
@@ -207,8 +223,9 @@ class SchemaNode:
 OPEN = SchemaNode({"x-kubernetes-preserve-unknown-fields": True}, {})
 
 
+@functools.cache
 def builtin_root(definition: str, version: str = KUBERNETES_VERSION) -> SchemaNode:
-    """The schema of a built-in kind, by definition name."""
+    """The schema of a built-in kind, by definition name (one shared, memoised tree per kind)."""
     defs = definitions(version)
     return SchemaNode({"$ref": f"#/$defs/{definition}"}, defs)
 
