@@ -17,6 +17,7 @@ from pathlib import Path
 from types import FrameType
 
 from gitops_tui import __version__
+from gitops_tui.commands import workspace
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -82,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
         "directory removed on exit)",
     )
     serve.set_defaults(handler=_serve)
+    workspace.register(commands)
     return parser
 
 
