@@ -442,7 +442,7 @@ class ClusterAPI:
             _check_finalizers_only_removed(rt, old, new)
         if rt.kind == "Service":
             self._keep_service_allocations(old, new)
-        if tracks_generation(rt) and spec_of(new) != spec_of(old):
+        if tracks_generation(rt) and _generation_changes(rt, old, new):
             meta["generation"] = int(old_meta.get("generation", 1)) + 1
         self._validate(rt, new, old)
         if _same_object(old, new):
@@ -959,6 +959,16 @@ class Watch:
 
     def close(self) -> None:
         self._sub.close()
+
+
+def _generation_changes(rt: ResourceType, old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Spec changes bump generation; for Deployments annotation changes too (they are copied
+    to ReplicaSets, so the rollout must notice them)."""
+    if spec_of(new) != spec_of(old):
+        return True
+    if rt.kind == "Deployment":
+        return old["metadata"].get("annotations") != new["metadata"].get("annotations")
+    return False
 
 
 def _field_manager_failure(exc: fieldmanager.FieldManagerError) -> APIError:
