@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 import urllib3
-from kubernetes import client, dynamic, watch
+from kubernetes import client, config, dynamic, watch
 from kubernetes.client.exceptions import ApiException
 
 from gitops_tui.cluster.embedded.cluster import EmbeddedCluster
+from gitops_tui.cluster.embedded.options import ClusterOptions
 from tests.conftest import wait_for
 
 
@@ -241,13 +242,30 @@ def test_watch_resumes_from_resource_version_and_reports_410_when_too_old(
         seen.append((event["type"], event["object"].metadata.name))
     assert seen == [("ADDED", "w2"), ("MODIFIED", "w1"), ("DELETED", "w2")]
 
-    raw = core.list_namespaced_config_map(
-        namespace, watch=True, resource_version="1", timeout_seconds=1, _preload_content=False
-    )
-    lines = [json.loads(line) for line in raw.read().decode().splitlines() if line]
+
+def test_watch_from_a_compacted_resource_version_gets_410_expired() -> None:
+    options = ClusterOptions(watch_history=5)
+    with EmbeddedCluster(options=options) as small:
+        core = client.CoreV1Api(config.new_client_from_config(str(small.kubeconfig_path)))
+        first = core.create_namespaced_config_map("default", {"metadata": {"name": "old"}})
+        for i in range(10):
+            core.create_namespaced_config_map("default", {"metadata": {"name": f"n{i}"}})
+        raw = core.list_namespaced_config_map(
+            "default",
+            watch=True,
+            resource_version=first.metadata.resource_version,
+            timeout_seconds=1,
+            _preload_content=False,
+        )
+        assert raw.status == 200
+        lines = [json.loads(line) for line in raw.read().decode().splitlines() if line]
+    assert len(lines) == 1
     assert lines[0]["type"] == "ERROR"
-    assert lines[0]["object"]["code"] == 410
-    assert lines[0]["object"]["reason"] == "Expired"
+    status = lines[0]["object"]
+    assert (status["code"], status["reason"]) == (410, "Expired")
+    assert status["message"].startswith(
+        f"too old resource version: {first.metadata.resource_version} ("
+    )
 
 
 def test_watch_from_now_sees_new_objects_and_bookmarks(
@@ -341,49 +359,45 @@ def test_delete_collection_by_label(api_client: client.ApiClient, namespace: str
     assert "keep" in left and "t1" not in left and "t2" not in left
 
 
-def test_unsupported_patch_media_type_is_415(api_client: client.ApiClient, namespace: str) -> None:
+def _raw(
+    cluster: EmbeddedCluster, method: str, path: str, body: bytes, content_type: str
+) -> urllib3.BaseHTTPResponse:
+    http = urllib3.PoolManager(ca_certs=str(cluster.ca_cert_path))
+    return http.request(
+        method,
+        cluster.url + path,
+        body=body,
+        headers={"Authorization": f"Bearer {cluster.token}", "Content-Type": content_type},
+    )
+
+
+def test_unsupported_patch_media_type_is_415(
+    cluster: EmbeddedCluster, api_client: client.ApiClient, namespace: str
+) -> None:
     core = client.CoreV1Api(api_client)
     core.create_namespaced_config_map(namespace, {"metadata": {"name": "m"}})
-    with pytest.raises(ApiException) as info:
-        api_client.call_api(
-            f"/api/v1/namespaces/{namespace}/configmaps/m",
-            "PATCH",
-            header_params={"Content-Type": "text/plain", "Accept": "application/json"},
-            body="data",
-            auth_settings=["BearerToken"],
-            _preload_content=False,
-        )
-    assert info.value.status == 415
-    assert _status(info.value)["reason"] == "UnsupportedMediaType"
-
-
-def test_unknown_fields_warn_or_fail_under_strict(
-    api_client: client.ApiClient, namespace: str
-) -> None:
-    body = {"metadata": {"name": "u"}, "data": {}, "bogus": 1}
-    path = f"/api/v1/namespaces/{namespace}/configmaps"
-    response = api_client.call_api(
-        path,
-        "POST",
-        body=body,
-        auth_settings=["BearerToken"],
-        _preload_content=False,
-        header_params={"Content-Type": "application/json"},
+    response = _raw(
+        cluster, "PATCH", f"/api/v1/namespaces/{namespace}/configmaps/m", b"data", "text/plain"
     )
-    assert response[1] == 201
-    assert response[2]["Warning"] == '299 - "unknown field \\"bogus\\""'
-    with pytest.raises(ApiException) as info:
-        api_client.call_api(
-            path,
-            "POST",
-            body={**body, "metadata": {"name": "u2"}},
-            query_params=[("fieldValidation", "Strict")],
-            auth_settings=["BearerToken"],
-            _preload_content=False,
-            header_params={"Content-Type": "application/json"},
-        )
-    assert info.value.status == 400
-    assert 'strict decoding error: unknown field "bogus"' in _status(info.value)["message"]
+    assert response.status == 415
+    assert json.loads(response.data)["reason"] == "UnsupportedMediaType"
+
+
+def test_unknown_fields_warn_or_fail_under_strict(cluster: EmbeddedCluster, namespace: str) -> None:
+    path = f"/api/v1/namespaces/{namespace}/configmaps"
+    body = b'{"metadata": {"name": "u"}, "data": {}, "bogus": 1}'
+    response = _raw(cluster, "POST", path, body, "application/json")
+    assert response.status == 201
+    assert response.headers["Warning"] == '299 - "unknown field \\"bogus\\""'
+    strict = _raw(
+        cluster,
+        "POST",
+        path + "?fieldValidation=Strict",
+        body.replace(b'"u"', b'"u2"'),
+        "application/json",
+    )
+    assert strict.status == 400
+    assert 'strict decoding error: unknown field "bogus"' in json.loads(strict.data)["message"]
 
 
 def test_custom_resources_are_served_and_validated(

@@ -124,7 +124,9 @@ class EmbeddedCluster:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.state_dir.chmod(0o700)
         self.token = self._load_token()
-        self._store = Store(self.state_dir if self._persistent else None)
+        self._store = Store(
+            self.state_dir if self._persistent else None, history=self.options.watch_history
+        )
         self.api = ClusterAPI(self._store, Registry())
         self._bootstrap(self.api)
         router = Router(

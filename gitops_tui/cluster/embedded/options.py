@@ -17,3 +17,6 @@ class ClusterOptions:
     bookmark_interval: float = 10.0
     #: Seconds a Job's Pod runs before it Succeeds.
     job_run_seconds: float = 1.0
+    #: Watch events kept for resuming watches; older resourceVersions get 410 Expired
+    #: (kube-apiserver's watch cache and etcd compaction play this part).
+    watch_history: int = 10000
