@@ -9,6 +9,7 @@ a client's write would. The write path mirrors apiserver's: decode -> reset serv
 from __future__ import annotations
 
 import base64
+import builtins
 import ipaddress
 import json
 import random
@@ -53,6 +54,20 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 RETURNS_DELETED_OBJECT = frozenset({"Pod", "Service", "Namespace", "CustomResourceDefinition"})
 #: Kinds whose default propagation is orphan (kept for backwards compatibility in batch/v1).
 ORPHAN_BY_DEFAULT = frozenset({"Job"})
+
+
+# Kinds whose status strategy keeps the writer's annotations (apps, batch and Pod strategies).
+_STATUS_WRITES_ANNOTATIONS = frozenset(
+    {
+        ("apps", "Deployment"),
+        ("apps", "ReplicaSet"),
+        ("apps", "StatefulSet"),
+        ("apps", "DaemonSet"),
+        ("batch", "Job"),
+        ("batch", "CronJob"),
+        ("", "Pod"),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -442,7 +457,7 @@ class ClusterAPI:
             _check_finalizers_only_removed(rt, old, new)
         if rt.kind == "Service":
             self._keep_service_allocations(old, new)
-        if tracks_generation(rt) and _generation_changes(rt, old, new):
+        if subresource != "status" and tracks_generation(rt) and _generation_changes(rt, old, new):
             meta["generation"] = int(old_meta.get("generation", 1)) + 1
         self._validate(rt, new, old)
         if _same_object(old, new):
@@ -469,6 +484,14 @@ class ClusterAPI:
                 merged.pop("status", None)
             if new.get("metadata", {}).get("managedFields") is not None:
                 merged["metadata"]["managedFields"] = new["metadata"]["managedFields"]
+            if (rt.group, rt.kind) in _STATUS_WRITES_ANNOTATIONS:
+                # These status strategies reset only spec and labels (ResetObjectMetaForStatus
+                # is not used), which is how the deployment controller records its revision.
+                annotations = new.get("metadata", {}).get("annotations")
+                if annotations:
+                    merged["metadata"]["annotations"] = annotations
+                else:
+                    merged["metadata"].pop("annotations", None)
             return merged
         if "status" in rt.subresources and rt.kind != "Namespace":
             if "status" in old:
@@ -505,7 +528,7 @@ class ClusterAPI:
 
     def _unknown_field_check(
         self, rt: ResourceType, obj: dict[str, Any], opts: WriteOptions
-    ) -> list[str]:
+    ) -> builtins.list[str]:
         if opts.field_validation == "Ignore":
             return []
         problems = unknown_fields(rt.schema(), obj)
@@ -617,6 +640,16 @@ class ClusterAPI:
             graceful = rt.kind == "Pod" and options.grace_period_seconds != 0
             deferred = bool(finalizers) or rt.kind == "Namespace" or graceful
             if meta.get("deletionTimestamp"):
+                # A graceful deletion already under way ends when the kubelet (or anyone)
+                # deletes again with gracePeriodSeconds=0 and no finalizer is left.
+                if (
+                    options.grace_period_seconds == 0
+                    and not meta.get("finalizers")
+                    and rt.kind != "Namespace"
+                ):
+                    if not options.dry_run:
+                        self._remove(rt, obj)
+                    return 200, self._deleted_body(rt, obj)
                 return 202 if deferred else 200, obj
             if not deferred:
                 if not options.dry_run:
@@ -967,7 +1000,7 @@ def _generation_changes(rt: ResourceType, old: dict[str, Any], new: dict[str, An
     if spec_of(new) != spec_of(old):
         return True
     if rt.kind == "Deployment":
-        return old["metadata"].get("annotations") != new["metadata"].get("annotations")
+        return bool(old["metadata"].get("annotations") != new["metadata"].get("annotations"))
     return False
 
 
@@ -975,7 +1008,9 @@ def _field_manager_failure(exc: fieldmanager.FieldManagerError) -> APIError:
     return APIError(exc.code, "BadRequest" if exc.code == 400 else "", exc.message)
 
 
-def _record_update(live: dict[str, Any] | None, new: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+def _record_update(
+    live: dict[str, Any] | None, new: dict[str, Any], **kwargs: Any
+) -> dict[str, Any]:
     try:
         return fieldmanager.record_update(live, new, **kwargs)
     except fieldmanager.FieldManagerError as exc:
@@ -1086,5 +1121,5 @@ def _requirement_text(req: Any) -> str:
     if req.operator in ("in", "notin"):
         return f"{req.key} {req.operator} ({','.join(sorted(req.values))})"
     if req.operator == "exists":
-        return req.key
+        return str(req.key)
     return f"!{req.key}"

@@ -244,7 +244,7 @@ def record_update(
     carries replace the live ones (except on subresources).
     """
     scope = _scope(schema, api_version, subresource, now, reset_fields)
-    result = copy_json(new)
+    result: dict[str, Any] = copy_json(new)
     managed = _decode_live_or_new(live, new, ignore_new=bool(subresource))
     if not managed.owners and live is not None:
         _store(result, managed)

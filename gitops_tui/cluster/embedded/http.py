@@ -97,7 +97,7 @@ class Request:
 
 
 def _read_chunked(handler: BaseHTTPRequestHandler) -> bytes:
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         size = int(handler.rfile.readline().split(b";")[0].strip() or b"0", 16)
         if size == 0:
@@ -452,9 +452,9 @@ class Router:
         deadline = time.monotonic() + timeout
         columns_sent = [False]
         try:
-            for event in watch.initial_events():
+            for initial in watch.initial_events():
                 self._write_event(
-                    handler, self._event_body(request, rt, event, accept, columns_sent)
+                    handler, self._event_body(request, rt, initial, accept, columns_sent)
                 )
             if send_initial and bookmarks:
                 self._write_event(handler, watch.bookmark(initial_events_end=True))

@@ -218,7 +218,7 @@ def _paths_for(rt: ResourceType, schema_name: str) -> dict[str, Any]:
 
 def _custom_schema(rt: ResourceType) -> dict[str, Any]:
     assert rt.crd is not None
-    body = json.loads(json.dumps(rt.crd.get("schema") or {"type": "object"}))
+    body: dict[str, Any] = json.loads(json.dumps(rt.crd.get("schema") or {"type": "object"}))
     props = body.setdefault("properties", {})
     props["metadata"] = {
         "allOf": [{"$ref": _COMPONENT_PREFIX + "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"}]

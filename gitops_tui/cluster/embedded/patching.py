@@ -166,7 +166,7 @@ def json_patch(original: dict[str, Any], operations: Any) -> dict[str, Any]:
     null passes, that array indices may be signed (negative ones count from the end).
     """
     decoded = _decode_operations(operations)
-    document = copy_json(original)
+    document: dict[str, Any] = copy_json(original)
     for operation in decoded:
         kind = operation.get("op") if isinstance(operation, dict) else None
         handler = _OPERATIONS.get(kind) if isinstance(kind, str) else None
