@@ -24,8 +24,8 @@ from gitops_tui.cluster.embedded.controllers import ControllerManager
 from gitops_tui.cluster.embedded.http import EmbeddedHTTPServer, Router
 from gitops_tui.cluster.embedded.options import ClusterOptions
 from gitops_tui.cluster.embedded.registry import Registry
-from gitops_tui.cluster.embedded.secure_files import write_private
 from gitops_tui.cluster.embedded.store import Store
+from gitops_tui.cluster.secure_files import write_private
 
 CONTEXT_NAME = "gitops-tui"
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")

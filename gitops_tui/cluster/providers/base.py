@@ -8,7 +8,6 @@ hold other people's objects) and the agent stamps and checks it before it prunes
 
 from __future__ import annotations
 
-import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,14 +60,3 @@ class Provider(ABC):
     @abstractmethod
     def describe(self) -> str:
         """What this cluster is and what gitops-tui will do to it, for people."""
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write credentials: readable by the owner only from the first byte, replaced atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    partial.chmod(0o600)
-    partial.replace(path)

@@ -17,8 +17,8 @@ from gitops_tui.cluster.providers.base import (
     ClusterInfo,
     Provider,
     ProviderError,
-    write_private,
 )
+from gitops_tui.cluster.secure_files import write_private
 
 
 class EmbeddedProvider(Provider):

@@ -21,7 +21,6 @@ from gitops_tui.cluster.providers.base import (
     ClusterInfo,
     Provider,
     ProviderError,
-    write_private,
 )
 from gitops_tui.cluster.providers.engine import (
     WITHOUT_DOCKER_HINT,
@@ -29,6 +28,7 @@ from gitops_tui.cluster.providers.engine import (
     docker_engine_status,
 )
 from gitops_tui.cluster.providers.kind_binary import find_kind
+from gitops_tui.cluster.secure_files import write_private
 
 CLUSTER_NAME = "gitops-tui"
 #: kind names the kubeconfig context after the cluster.
