@@ -40,6 +40,8 @@ def test_credentials_are_private_files(tmp_path: Path) -> None:
             running.kubeconfig_path,
             tmp_path / "token",
             tmp_path / "pki" / "apiserver.key",
+            tmp_path / "cluster.sqlite3",  # holds Secrets
+            tmp_path / "cluster.sqlite3-wal",
         ):
             assert path.stat().st_mode & 0o777 == 0o600
         server = yaml.safe_load(running.kubeconfig_path.read_text())["clusters"][0]["cluster"][

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import collections
 import json
+import os
 import queue
 import sqlite3
 import threading
@@ -75,9 +76,12 @@ class Store:
 
     def _open(self, state_dir: Path) -> None:
         state_dir.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(
-            state_dir / "cluster.sqlite3", check_same_thread=False, isolation_level=None
-        )
+        path = state_dir / "cluster.sqlite3"
+        # Secrets live in this file: owner-only from the first byte (SQLite gives its -wal and
+        # -shm files the database file's permissions).
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        path.chmod(0o600)
+        db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute(
