@@ -32,10 +32,17 @@ from kubernetes.config import kube_config
 from kubernetes.config.config_exception import ConfigException
 from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import ResourceNotFoundError, ResourceNotUniqueError
+from kubernetes.dynamic.resource import ResourceList
 
 Obj = dict[str, Any]
 WatchEventType = Literal["ADDED", "MODIFIED", "DELETED", "BOOKMARK", "RELIST"]
 Propagation = Literal["Background", "Foreground", "Orphan"]
+PatchType = Literal["merge", "strategic"]
+
+_PATCH_CONTENT_TYPES: dict[PatchType, str] = {
+    "merge": "application/merge-patch+json",
+    "strategic": "application/strategic-merge-patch+json",
+}
 
 #: Page size for lists: big enough that a sandbox needs one request, small enough for a real
 #: cluster holding thousands of objects.
@@ -324,6 +331,83 @@ class ClusterClient:
                 _request_timeout=self._timeout,
             )
         return _body(response)
+
+    def patch(
+        self,
+        api_version: str,
+        kind: str,
+        namespace: str | None,
+        name: str,
+        body: Obj,
+        patch_type: PatchType,
+        field_manager: str,
+        subresource: str | None = None,
+    ) -> Obj:
+        """Patch an object (or its ``subresource``, such as ``scale``) as ``field_manager``.
+
+        The way ``kubectl edit``, ``scale``, ``set`` and ``label`` change objects: an Update
+        recorded in managedFields under the given manager. Returns the server's answer.
+        """
+        resource = self._resource(api_version, kind)
+        target = resource.subresources.get(subresource) if subresource else resource
+        if target is None:
+            raise UnknownKind(api_version, f"{kind}/{subresource}")
+        with self._errors():
+            response = self._dynamic_client().patch(
+                target,
+                body=body,
+                name=name,
+                namespace=_namespace_for(resource, namespace, api_version, kind),
+                content_type=_PATCH_CONTENT_TYPES[patch_type],
+                field_manager=field_manager,
+                serialize=False,
+                _request_timeout=self._timeout,
+            )
+        return _body(response)
+
+    def find_kind(self, text: str) -> ResourceInfo:
+        """The kind a person means by ``text``, as kubectl reads it: a kind, plural, singular
+        or short name, optionally ``.group``-qualified (``deploy``, ``configmaps``,
+        ``ingresses.networking.k8s.io``), in the group's preferred version."""
+        dynamic = self._dynamic_client()
+        with self._lock, self._errors():
+            resources = dynamic.resources.search(preferred=True)
+        word = text.strip().lower()
+        found: dict[tuple[str, str], ResourceInfo] = {}
+        for resource in resources:
+            if isinstance(resource, ResourceList):
+                continue
+            names = {
+                str(resource.kind).lower(),
+                str(resource.name),
+                str(resource.singular_name or ""),
+                *(str(n) for n in resource.short_names or ()),
+            }
+            group = str(resource.group or "")
+            if word in names or (group and any(word == f"{n}.{group}" for n in names)):
+                info = ResourceInfo(
+                    str(resource.group_version),
+                    str(resource.kind),
+                    str(resource.name),
+                    bool(resource.namespaced),
+                )
+                found[(group, info.kind)] = info
+        if len(found) == 1:
+            return next(iter(found.values()))
+        if not found:
+            raise UnknownKind("any group", text)
+        groups = ", ".join(f"{kind}.{group}" if group else kind for group, kind in sorted(found))
+        raise ClusterError(f"{text!r} is ambiguous: name one of {groups}")
+
+    def preferred_api_version(self, group: str, kind: str) -> str:
+        """The apiVersion discovery prefers for ``kind`` in ``group`` (``""``: the core group)."""
+        dynamic = self._dynamic_client()
+        with self._lock, self._errors():
+            found = dynamic.resources.search(group=group, kind=kind, preferred=True)
+        versions = sorted({str(r.group_version) for r in found})
+        if not versions:
+            raise UnknownKind(group or "v1", kind)
+        return versions[0]
 
     def delete(
         self,
