@@ -34,6 +34,9 @@ from gitops_tui.cluster.embedded.schema import KUBERNETES_VERSION
 from gitops_tui.cluster.embedded.selectors import parse_field_selector, parse_label_selector
 from gitops_tui.cluster.embedded.tables import to_table
 
+#: The client went away mid-response (over TLS a closed peer is an SSL EOF, not a reset).
+_CLIENT_GONE = (BrokenPipeError, ConnectionResetError, ssl.SSLEOFError)
+
 log = logging.getLogger(__name__)
 
 JSON = "application/json"
@@ -132,7 +135,7 @@ class Router:
             self._route(request)
         except APIError as exc:
             self._send(request, exc.code, exc.status())
-        except (BrokenPipeError, ConnectionResetError):
+        except _CLIENT_GONE:
             return
         except Exception as exc:
             log.exception("internal error serving %s %s", method, request.path)
@@ -478,7 +481,7 @@ class Router:
                 elif not bookmarks and time.monotonic() >= next_bookmark:
                     next_bookmark = time.monotonic() + self.bookmark_interval
             self._end_stream(handler)
-        except (BrokenPipeError, ConnectionResetError):
+        except _CLIENT_GONE:
             pass
         finally:
             watch.close()
