@@ -47,6 +47,9 @@ _PATCH_CONTENT_TYPES: dict[PatchType, str] = {
 #: Page size for lists: big enough that a sandbox needs one request, small enough for a real
 #: cluster holding thousands of objects.
 LIST_PAGE_SIZE = 500
+#: Connections kept open to the server: one per watch an agent holds (a watch per managed
+#: kind) plus the requests beside them, so none is reopened (a TLS handshake) per request.
+MAX_CONNECTIONS = 64
 
 
 class ClusterError(Exception):
@@ -197,9 +200,14 @@ class ClusterClient:
             raise ClusterConfigError(
                 f"kubeconfig {config_file} has no context {name!r} (its contexts: {known})"
             )
+        configuration = k8s.Configuration()
+        configuration.connection_pool_maxsize = MAX_CONNECTIONS
         try:
             api_client = kube_config.new_client_from_config(  # type: ignore[no-untyped-call]
-                config_file=str(config_file), context=name, persist_config=False
+                config_file=str(config_file),
+                context=name,
+                persist_config=False,
+                client_configuration=configuration,
             )
         except (ConfigException, OSError, ValueError) as exc:
             raise ClusterConfigError(
@@ -398,6 +406,27 @@ class ClusterClient:
             raise UnknownKind("any group", text)
         groups = ", ".join(f"{kind}.{group}" if group else kind for group, kind in sorted(found))
         raise ClusterError(f"{text!r} is ambiguous: name one of {groups}")
+
+    def kinds(self) -> tuple[ResourceInfo, ...]:
+        """Every kind the server serves that can be listed and watched, in its preferred
+        version (what an agent scans for objects it owns of kinds no longer in Git)."""
+        dynamic = self._dynamic_client()
+        with self._lock, self._errors():
+            resources = dynamic.resources.search(preferred=True)
+        found: dict[tuple[str, str], ResourceInfo] = {}
+        for resource in resources:
+            if isinstance(resource, ResourceList) or "/" in str(resource.name):
+                continue
+            if not {"list", "watch"} <= set(resource.verbs or ()):
+                continue
+            info = ResourceInfo(
+                str(resource.group_version),
+                str(resource.kind),
+                str(resource.name),
+                bool(resource.namespaced),
+            )
+            found.setdefault((str(resource.group or ""), info.kind), info)
+        return tuple(found[key] for key in sorted(found))
 
     def preferred_api_version(self, group: str, kind: str) -> str:
         """The apiVersion discovery prefers for ``kind`` in ``group`` (``""``: the core group)."""
