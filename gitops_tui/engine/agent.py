@@ -92,8 +92,10 @@ CHILD_KINDS: tuple[tuple[str, str], ...] = (
     ("v1", "Pod"),
 )
 _CHILD_GROUP_KINDS = frozenset((group_of(v), k) for v, k in CHILD_KINDS)
-#: Kinds never scanned for owned objects (nobody applies them from Git).
-_UNSCANNED = frozenset({"Event"})
+#: Kinds never scanned for owned objects: nobody applies them from Git, and the endpoint
+#: controllers copy a Service's labels (our ownership labels included) onto its Endpoints and
+#: EndpointSlices, which would otherwise show as Extra and be pruned (Argo CD excludes them too).
+_UNSCANNED = frozenset({"Event", "Endpoints", "EndpointSlice"})
 HISTORY_LIMIT = 100
 #: Seconds to wait for every watch to list after (re)connecting before trying again.
 SYNC_WAIT = 10.0
