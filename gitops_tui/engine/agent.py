@@ -677,14 +677,12 @@ class Agent:
             )
         if sync is SyncStatus.SYNCED:
             self._drifting.pop(key, None)
-        elif announce:
+        elif announce and (previous is None or _signature(previous) != _signature(state)):
             self._announce(state, at)
 
     def _announce(self, state: ResourceState, at: float) -> None:
         """Report drift made by someone else (once per distinct drift) and plan its heal."""
-        signature: Signature = tuple((f.path, repr(f.live)) for f in state.drift) or (
-            (state.sync.value if state.sync else "", ""),
-        )
+        signature = _signature(state)
         known = self._drifting.get(state.key)
         if known is not None and known.signature == signature:
             return
@@ -931,6 +929,12 @@ def _add(batch: _Batch, work: _Work) -> None:
         batch.toggles.append(work)
     else:
         batch.stop = True
+
+
+def _signature(state: ResourceState) -> Signature:
+    """What makes a drift "the same drift": its status, paths and live values."""
+    status = state.sync.value if state.sync else ""
+    return ((status, ""), *((f.path, repr(f.live)) for f in state.drift))
 
 
 def _unknown(state: ResourceState) -> ResourceState:
