@@ -17,7 +17,7 @@ from pathlib import Path
 from types import FrameType
 
 from gitops_tui import __version__
-from gitops_tui.commands import workspace
+from gitops_tui.commands import agent, check, drift, kubectl, workspace
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -84,6 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(handler=_serve)
     workspace.register(commands)
+    check.register(commands)
+    agent.register(commands)
+    drift.register(commands)
+    kubectl.register(commands)
     return parser
 
 

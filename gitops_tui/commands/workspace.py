@@ -1,17 +1,26 @@
 """``gitops-tui init | status | commit | revert | pull | history``: the sandbox from a terminal.
 
 Argument parsing and printing only; the work is done by :mod:`gitops_tui.workspace`, which the
-app shares. A refusal (uncommitted work in the way, nothing to commit, diverged histories) is
-printed as the library's one-line message with exit code 1, never a traceback.
+app shares. ``status`` also asks the agent for each resource's sync and health, joining a
+running ``up`` or starting the sandbox's cluster for a moment (:mod:`gitops_tui.engine.session`).
+A refusal (uncommitted work in the way, nothing to commit, diverged histories) is printed as
+the library's one-line message with exit code 1, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+from gitops_tui.cluster.client import ClusterError
+from gitops_tui.commands.agent import attach_options, attached, reporting
+from gitops_tui.commands.output import drift_line, event_json, state_json, to_json
+from gitops_tui.engine.agent import AgentOptions, AgentSnapshot
+from gitops_tui.engine.connection import NoCluster, ProviderInfo, SessionError
 from gitops_tui.workspace import (
     HistoryEntry,
     Status,
@@ -32,7 +41,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "named 'sandbox' (nothing else in it changes). Running it again changes nothing."
     )
     _where(p)
-    _where(_add(subparsers, "status", _status, "show uncommitted changes and unpushed commits"))
+    p = _add(
+        subparsers,
+        "status",
+        _status,
+        "show uncommitted changes, unpushed commits, and each resource's sync and health",
+    )
+    p.set_defaults(handler=reporting(_status))
+    _where(p)
+    attach_options(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
     p = _add(subparsers, "commit", _commit, "commit changed manifests and push them to the sandbox")
     _where(p)
     p.add_argument("-m", "--message", required=True, help="the commit message")
@@ -111,8 +129,87 @@ def _init(args: argparse.Namespace) -> int:
 
 def _status(args: argparse.Namespace) -> int:
     workspace = _open(args)
-    print("\n".join(_format_status(workspace.status())))
+    status = workspace.status()
+    live: _Live | None = None
+    note = error = None
+    try:
+        with attached(args, "status", AgentOptions()) as session:
+            live = _Live(session.provider_info, session.joined, session.agent.refresh())
+    except NoCluster as exc:
+        note = str(exc)
+    except (SessionError, ClusterError) as exc:
+        error = str(exc)
+    if args.json:
+        print(json.dumps(_status_json(status, live, note, error), indent=2, default=str))
+    else:
+        print("\n".join(_format_status(status)))
+        if live is not None:
+            print("\n".join(_format_live(live)))
+        elif note:
+            print(f"Cluster: {note}")
+    if error:
+        print(f"gitops-tui: {error}", file=sys.stderr)
+        return 1
     return 0
+
+
+@dataclass(frozen=True)
+class _Live:
+    """What the agent sees of the cluster, for ``status``."""
+
+    provider: ProviderInfo
+    joined: bool
+    snapshot: AgentSnapshot
+
+
+def _status_json(
+    status: Status, live: _Live | None, note: str | None, error: str | None
+) -> dict[str, object]:
+    data: dict[str, object] = {"workspace": to_json(status), "cluster": None, "agent": None}
+    if live is not None:
+        info, snapshot = live.provider, live.snapshot
+        data["cluster"] = {
+            "provider": info.name,
+            "description": info.description,
+            "server": info.server,
+            "context": info.context,
+            "kubeconfig": str(info.kubeconfig),
+            "joined_up": live.joined,
+        }
+        data["agent"] = {
+            "revision": snapshot.revision,
+            "head": snapshot.head,
+            "reachable": snapshot.reachable,
+            "rejected": event_json(snapshot.rejected) if snapshot.rejected else None,
+            "resources": [state_json(state) for state in snapshot.resources],
+        }
+    if note:
+        data["message"] = note
+    if error:
+        data["error"] = error
+    return data
+
+
+def _format_live(live: _Live) -> list[str]:
+    info, snapshot = live.provider, live.snapshot
+    how = f"; {info.reason}" if live.joined else ""
+    lines = [f"Cluster: {info.description}{how}."]
+    if not snapshot.reachable:
+        lines.append("  The cluster does not answer: every status is Unknown.")
+    lines.append(f"Desired: revision {_short(snapshot.head)} of the sandbox.")
+    if snapshot.rejected is not None:
+        lines.append(f"  It cannot be applied: {'; '.join(snapshot.rejected.reasons)}")
+    top = [state for state in snapshot.resources if state.sync is not None]
+    if not top:
+        lines.append("No resources.")
+        return lines
+    lines.append(f"  {'SYNC':<10} {'HEALTH':<12} RESOURCE")
+    for state in top:
+        sync = state.sync.value if state.sync else ""
+        message = f"  ({state.health_message})" if state.health_message else ""
+        lines.append(f"  {sync:<10} {state.health.value:<12} {state.key}{message}")
+        lines += [f"      {drift_line(drift)}" for drift in state.drift]
+    return lines
 
 
 def _format_status(status: Status) -> list[str]:

@@ -215,11 +215,18 @@ def _serve(
     provider: Provider | None = None
     try:
         provider = _provider(spec, lock.state_dir, kind_config, cluster_options)
-        say(provider.reason)
+        if command == UP:
+            say(provider.reason)
+        else:
+            say(
+                f"No `gitops-tui up` is running: using the {provider.name} cluster "
+                "for this command."
+            )
         record = ServingRecord(os.getpid(), command, provider.name, provider.describe())
         lock.publish(record)
         cluster = _started(provider, say)
-        say(f"Cluster: {cluster.description}")
+        if command == UP:
+            say(f"Cluster: {cluster.description}")
         lock.publish(
             ServingRecord(
                 record.pid,
