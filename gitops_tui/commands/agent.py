@@ -61,7 +61,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     where(up)
     up.add_argument("--cluster", default="auto", metavar="CLUSTER", help=CLUSTER_HELP)
     up.add_argument("--headless", action="store_true", help="print events instead of the app")
-    up.add_argument("--json", action="store_true", help="print one JSON object per event")
+    up.add_argument(
+        "--json", action="store_true", help="print one JSON object per event (implies --headless)"
+    )
     up.add_argument("--no-self-heal", action="store_true", help="report drift, do not undo it")
     up.add_argument(
         "--no-auto-sync", action="store_true", help="apply new commits and drift only on `sync`"
@@ -202,6 +204,15 @@ class _Printer:
 
 
 def _up(args: argparse.Namespace) -> int:
+    options = AgentOptions(
+        auto_sync=not args.no_auto_sync, self_heal=not args.no_self_heal, prune=not args.no_prune
+    )
+    headless = args.headless or args.json
+    if not headless and sys.stdin.isatty() and sys.stdout.isatty():
+        # The app (and textual) is loaded only when asked for: headless runs never import it.
+        from gitops_tui.ui.run import run_tui
+
+        return run_tui(Path(args.path), args.cluster, options, args.state_dir, cluster_options())
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -209,21 +220,20 @@ def _up(args: argparse.Namespace) -> int:
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        return _run_up(args, stop)
+        return _run_headless(args, options, headless, stop)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
 
-def _run_up(args: argparse.Namespace, stop: threading.Event) -> int:
+def _run_headless(
+    args: argparse.Namespace, options: AgentOptions, asked: bool, stop: threading.Event
+) -> int:
     # With --json, stdout carries events only; everything else goes to stderr.
     say = progress_to(sys.stderr if args.json else sys.stdout)
-    if not args.headless:
-        say("The dashboard is not available in this version yet: running headless.")
+    if not asked:
+        say("Not a terminal: running headless (say --headless to run so anywhere).")
     printer = _Printer(args.json, sys.stdout)
-    options = AgentOptions(
-        auto_sync=not args.no_auto_sync, self_heal=not args.no_self_heal, prune=not args.no_prune
-    )
     session = Session.open(
         Path(args.path),
         args.cluster,
@@ -237,9 +247,9 @@ def _run_up(args: argparse.Namespace, stop: threading.Event) -> int:
         info = session.provider_info
         if stop.is_set():
             return 0
+        head = session.workspace.deployed_revision()
+        printer.put(Ready(time.time(), info.name, info.server, head))
         session.agent.start()
-        snapshot = session.agent.snapshot()
-        printer.put(Ready(time.time(), info.name, info.server, snapshot.revision))
         say(f"kubectl: export KUBECONFIG={info.kubeconfig}  (or `gitops-tui kubectl ...`)")
         while not stop.is_set():
             printer.drain(timeout=0.1)
