@@ -391,9 +391,12 @@ def test_service_backends_are_published_as_endpoints_and_slices(sliced_api: Clus
     scaled = edited(api, "deployments", "default", "web")
     scaled["spec"]["replicas"] = 0
     api.replace(rt(api, "deployments"), "default", "web", scaled, CLIENT)
-    [placeholder] = wait_for(
-        lambda: [s for s in api.list(slice_type, "default")["items"] if not s.get("endpoints")]
-    )
+
+    def only_placeholder() -> list[dict[str, Any]] | None:
+        found = api.list(slice_type, "default")["items"]
+        return found if len(found) == 1 and not found[0].get("endpoints") else None
+
+    [placeholder] = wait_for(only_placeholder)
     assert "ports" not in placeholder
     wait_for(lambda: "subsets" not in (find(api, "endpoints", "default", "web") or {"subsets": 1}))
 
