@@ -260,6 +260,7 @@ class Agent:
         self._backoff = HealBackoff()
         self._history: collections.deque[SyncRecord] = collections.deque(maxlen=HISTORY_LIMIT)
         self._syncing = False
+        self._outbox: list[AgentEvent] = []
         self._snapshot = self._build_snapshot()
 
     # The public API
@@ -294,9 +295,11 @@ class Agent:
             if self._toggles[toggle] == enabled:
                 return
             self._toggles[toggle] = enabled
-        self._emit(ToggleChanged(time.time(), toggle, enabled))
+            toggles = MappingProxyType(dict(self._toggles))
+            self._snapshot = replace(self._snapshot, toggles=toggles)
+        with contextlib.suppress(Exception):
+            self._on_event(ToggleChanged(time.time(), toggle, enabled))
         self._queue.put(_Toggled(toggle, enabled))
-        self._publish()
 
     def snapshot(self) -> AgentSnapshot:
         with self._lock:
@@ -344,9 +347,9 @@ class Agent:
             self._queue.put(_Failed(error))
 
     def _emit(self, event: AgentEvent) -> None:
-        # A listener's bug must not stop the agent.
-        with contextlib.suppress(Exception):
-            self._on_event(event)
+        """Queue an event; :meth:`_publish` delivers it once the snapshot shows its effect."""
+        with self._lock:
+            self._outbox.append(event)
 
     # One-shot use
 
@@ -390,6 +393,7 @@ class Agent:
             work()
         except Exception as exc:  # the loop must survive to report it
             self._emit(AgentError(time.time(), f"internal error: {type(exc).__name__}: {exc}"))
+            self._publish()
 
     def _answer(self, batch: _Batch) -> None:
         """Answer every blocking call the batch carried that is still waiting."""
@@ -416,6 +420,8 @@ class Agent:
                 return batch
 
     def _wait_time(self) -> float | None:
+        if self._reachable and self._sync_reason(_Batch()) is not None:
+            return 0.0
         now = time.monotonic()
         times = [d.heal_at for d in self._drifting.values() if d.heal_at is not None]
         if not self._reachable:
@@ -496,6 +502,7 @@ class Agent:
             self._follow_managed()
         except ClusterError as exc:
             self._lost(exc)
+            self._publish()
             return
         was = self._reachable
         self._reachable = True
@@ -512,6 +519,7 @@ class Agent:
                 self._retry_sync = True
         except ClusterUnreachable as exc:
             self._lost(exc)
+        self._publish()
 
     def _follow_managed(self) -> None:
         """Follow (or, one-shot, list) every managed kind; the view is complete on return."""
@@ -844,6 +852,7 @@ class Agent:
         self._emit(SyncFinished(time.time(), revision, duration, outcome.results, ok))
         if outcome.unreachable is not None:
             self._lost(outcome.unreachable)
+        self._publish()
         return record
 
     def _pairs(self, target: DesiredState) -> list[plan.Pair]:
@@ -874,9 +883,16 @@ class Agent:
             return self._toggles[toggle]
 
     def _publish(self) -> None:
+        """Make the current state the snapshot, then tell listeners what led to it, so a
+        listener that reads the snapshot on an event sees at least that event's effect."""
         snapshot = self._build_snapshot()
         with self._lock:
             self._snapshot = snapshot
+            events, self._outbox = self._outbox, []
+        for event in events:
+            # A listener's bug must not stop the agent.
+            with contextlib.suppress(Exception):
+                self._on_event(event)
 
     def _build_snapshot(self) -> AgentSnapshot:
         states: Iterable[ResourceState] = [

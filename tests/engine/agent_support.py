@@ -154,7 +154,8 @@ def state(snapshot: AgentSnapshot, key: ResourceKey) -> ResourceState:
     for resource in snapshot.resources:
         if resource.key == key:
             return resource
-    raise AssertionError(f"{key} is not in the snapshot: {[str(r.key) for r in snapshot.resources]}")
+    known = [str(r.key) for r in snapshot.resources]
+    raise AssertionError(f"{key} is not in the snapshot: {known}")
 
 
 def not_synced(snapshot: AgentSnapshot) -> list[tuple[str, str, tuple[Any, ...]]]:
@@ -172,11 +173,21 @@ def unique(prefix: str) -> str:
 
 @contextmanager
 def running_agent(
-    kubeconfig: Path, repo: GitRepo, options: AgentOptions | None = None
+    kubeconfig: Path,
+    repo: GitRepo,
+    options: AgentOptions | None = None,
+    before_each: Callable[[AgentEvent], None] | None = None,
 ) -> Iterator[tuple[Agent, Events, ClusterClient]]:
+    """A started agent whose events are logged (after ``before_each`` has seen each)."""
     events = Events()
+
+    def listen(event: AgentEvent) -> None:
+        if before_each is not None:
+            before_each(event)
+        events(event)
+
     client = ClusterClient.from_kubeconfig(kubeconfig)
-    agent = Agent(client, repo.bare, repo.branch, options or AgentOptions(), events)
+    agent = Agent(client, repo.bare, repo.branch, options or AgentOptions(), listen)
     agent.start()
     try:
         yield agent, events, client

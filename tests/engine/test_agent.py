@@ -257,13 +257,15 @@ def test_kubectl_edit_is_detected_attributed_and_healed(
     with running_agent(cluster.kubeconfig_path, repo) as (agent, events, _):
         synced(events, first)
         mark = events.mark()
-        kubectl.run(
-            "edit", "deployment/web", "-n", ns, env={"KUBE_EDITOR": f"python3 {editor}"}
-        )
+        kubectl.run("edit", "deployment/web", "-n", ns, env={"KUBE_EDITOR": f"python3 {editor}"})
         drift = events.wait(DriftDetected, lambda e: e.key == deploy_key(ns, "web"), after=mark)
         assert [(f.path, f.desired, f.live, f.manager) for f in drift.fields] == [
-            (".spec.template.spec.containers[name=web].image", "nginx:1.27", "nginx:1.28",
-             "kubectl-edit")
+            (
+                ".spec.template.spec.containers[name=web].image",
+                "nginx:1.27",
+                "nginx:1.28",
+                "kubectl-edit",
+            )
         ]
         assert drift.manager == "kubectl-edit"
         events.wait(Healed, lambda e: e.key == deploy_key(ns, "web"), after=mark)
@@ -332,9 +334,7 @@ def test_with_auto_sync_off_commits_and_drift_are_shown_and_applied_on_request(
     options = AgentOptions(auto_sync=False)
     with running_agent(cluster.kubeconfig_path, repo, options) as (agent, events, _):
         events.wait(CommitSeen, lambda e: e.revision == first)
-        snapshot = wait_for(
-            lambda: (s := agent.snapshot()).reachable and s.resources and s
-        )
+        snapshot = wait_for(lambda: (s := agent.snapshot()).reachable and s.resources and s)
         assert state(snapshot, cm_key(ns, "settings")).sync is SyncStatus.MISSING
         assert snapshot.revision is None
         assert snapshot.toggles[Toggle.AUTO_SYNC] is False
@@ -347,8 +347,7 @@ def test_with_auto_sync_off_commits_and_drift_are_shown_and_applied_on_request(
         second = repo.push("Change", {"settings.yaml": config_map("settings", ns, {"a": "2"})})
         events.wait(CommitSeen, lambda e: e.revision == second, after=mark)
         wait_for(
-            lambda: state(agent.snapshot(), cm_key(ns, "settings")).sync
-            is SyncStatus.OUT_OF_SYNC
+            lambda: state(agent.snapshot(), cm_key(ns, "settings")).sync is SyncStatus.OUT_OF_SYNC
         )
         client.patch("v1", "ConfigMap", ns, "settings", {"data": {"a": "9"}}, "merge", "script")
         drift_seen = events.wait(DriftDetected, after=mark)
@@ -376,8 +375,14 @@ def test_with_self_heal_off_drift_is_reported_and_kept_until_turned_on(
         synced(events, first)
         mark = events.mark()
         client.patch(
-            "apps/v1", "Deployment", ns, "web", {"spec": {"replicas": 3}}, "merge",
-            "kubectl-scale", subresource="scale",
+            "apps/v1",
+            "Deployment",
+            ns,
+            "web",
+            {"spec": {"replicas": 3}},
+            "merge",
+            "kubectl-scale",
+            subresource="scale",
         )
         events.wait(DriftDetected, after=mark)
         web = state(agent.snapshot(), deploy_key(ns, "web"))

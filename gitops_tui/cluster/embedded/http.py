@@ -13,6 +13,7 @@ import hmac
 import json
 import logging
 import random
+import socket
 import ssl
 import threading
 import time
@@ -675,6 +676,8 @@ class EmbeddedHTTPServer(ThreadingHTTPServer):
 
     def __init__(self, port: int, router: Router, certificates: ServingCertificates) -> None:
         self.router = router
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
         super().__init__(("127.0.0.1", port), _Handler)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.minimum_version = ssl.TLSVersion.TLSv1_2
@@ -683,6 +686,27 @@ class EmbeddedHTTPServer(ThreadingHTTPServer):
         self.socket = context.wrap_socket(
             self.socket, server_side=True, do_handshake_on_connect=False
         )
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def server_close(self) -> None:
+        """Stop listening and drop every open connection, keep-alive and watches included,
+        as a stopped kube-apiserver does: clients must see the server go, not keep talking
+        to a half-stopped one."""
+        super().server_close()
+        with self._open_lock:
+            still_open = list(self._open)
+        for connection in still_open:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Broken connections (failed handshakes, resets) are the client's business."""
