@@ -192,7 +192,7 @@ def _sequence(
 
 
 def _scalar_key(key: str) -> str:
-    return key if _PLAIN.fullmatch(key) and key.lower() not in _RESERVED else json.dumps(key)
+    return key if _plain(key) else json.dumps(key)
 
 
 def _scalar(value: Any) -> str:
@@ -207,8 +207,17 @@ def _scalar(value: Any) -> str:
     if isinstance(value, list):
         return "[]"
     text = str(value)
-    plain = _PLAIN.fullmatch(text) and text.lower() not in _RESERVED and not _numeric(text)
-    return text if plain else json.dumps(text)
+    return text if _plain(text) and not _numeric(text) else json.dumps(text)
+
+
+def _plain(text: str) -> bool:
+    """Whether YAML reads ``text`` back as this very string without quotes."""
+    return bool(
+        _PLAIN.fullmatch(text)
+        and text.lower() not in _RESERVED
+        and ": " not in text
+        and " #" not in text
+    )
 
 
 def _numeric(text: str) -> bool:

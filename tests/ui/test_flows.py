@@ -43,7 +43,7 @@ from gitops_tui.ui.messages import (
     WorkingTreeCompared,
 )
 from gitops_tui.ui.preview import Pending
-from gitops_tui.ui.rows import Row, RowKind
+from gitops_tui.ui.rows import Row, RowKind, arrange, visible
 from gitops_tui.ui.screens.commit import CommitScreen
 from gitops_tui.ui.screens.edit import EditScreen
 from gitops_tui.ui.screens.help import HelpScreen
@@ -362,13 +362,15 @@ def test_toggles_and_sync_now(make_app: Any, recorder: Recorder) -> None:
 
 def test_filter_help_working_tree_and_palette(make_app: Any, recorder: Recorder) -> None:
     async def scenario(app: GitOpsApp, pilot: Pilot[Any]) -> None:
-        every = len(app.main.grid.rows)
         await pilot.press("slash", "d", "e", "p", "l", "o", "y")
         resources = [r for r in app.main.grid.rows if r.kind is RowKind.RESOURCE and r.depth == 2]
         assert {r.key.kind for r in resources if r.key} == {"Deployment"}
         assert app.main.query_text == "deploy"
         await pilot.press("escape")
-        assert len(app.main.grid.rows) == every
+        assert app.main.query_text == ""
+        view = app.main.view
+        assert view is not None
+        assert app.main.grid.rows == visible(arrange(view.resources, view.pending))
 
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
