@@ -7,10 +7,15 @@ import os
 import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
 
+from gitops_tui.cluster.providers.engine import EngineStatus
+from gitops_tui.cluster.providers.kind import KindProvider
+from gitops_tui.engine import connection
 from gitops_tui.engine.connection import (
     NoCluster,
     SessionError,
@@ -19,6 +24,7 @@ from gitops_tui.engine.connection import (
     take_down,
 )
 from gitops_tui.engine.serving import ServingLock, read_record
+from tests.cluster.doubles import FakeKind
 from tests.conftest import FAST
 
 
@@ -114,3 +120,36 @@ def test_an_unknown_cluster_is_refused_and_releases_the_sandbox(tmp_path: Path) 
     with pytest.raises(SessionError, match="unknown cluster 'docker'"):
         start_serving(tmp_path, "docker")
     assert ServingLock(tmp_path).try_acquire()
+
+
+class SlowFakeKind(FakeKind):
+    """Stands in for kind (no Docker here), creating its cluster until told to finish."""
+
+    def __init__(self, finish: Callable[[], bool]) -> None:
+        super().__init__()
+        self._finish = finish
+
+    def __call__(self, argv: Sequence[str], timeout: float) -> str:
+        if list(argv[1:3]) == ["create", "cluster"]:
+            deadline = time.monotonic() + 10
+            while not self._finish() and time.monotonic() < deadline:
+                time.sleep(0.01)
+        return super().__call__(argv, timeout)
+
+
+def test_a_slow_kind_creation_says_what_happens_and_that_it_still_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(connection, "PROGRESS_EVERY", 0.02)
+    said: list[str] = []
+    kind = SlowFakeKind(finish=lambda: any("still starting" in line for line in said))
+    provider = KindProvider(
+        tmp_path,
+        engine=lambda: EngineStatus(True, "answered"),
+        kind_binary=lambda: Path("/usr/local/bin/kind"),
+        run=kind,
+    )
+    info = connection._started(provider, said.append)
+    assert info.context == "kind-gitops-tui"
+    assert said[0].startswith("Starting the kind cluster 'gitops-tui' (the first time, kind")
+    assert said[1].startswith("  still starting the kind cluster (")
