@@ -335,14 +335,21 @@ def test_a_drift_on_something_that_is_not_there_is_one_clear_line(
 def test_commands_on_a_sandbox_that_never_ran_up_say_what_to_do(
     env: dict[str, str], tmp_path: Path
 ) -> None:
-    assert (
-        gitops(env, "init", str(tmp_path / "app"), "--state-dir", str(tmp_path / "s")).returncode
-        == 0
-    )
-    where = (str(tmp_path / "app"), "--state-dir", str(tmp_path / "s"))
+    app, state = tmp_path / "app", tmp_path / "state"
+    assert gitops(env, "init", str(app), "--state-dir", str(state)).returncode == 0
+    where = (str(app), "--state-dir", str(state))
     status = gitops(env, "status", *where)
     assert status.returncode == 0
     assert "Cluster: this sandbox has no cluster yet: `gitops-tui up` starts one" in status.stdout
     synced = gitops(env, "sync", *where)
     assert synced.returncode == 1
     assert synced.stderr.startswith("gitops-tui: this sandbox has no cluster yet")
+
+    config = app / "base" / "api-configmap.yaml"
+    config.write_text(config.read_text().replace("\ndata:", "\ndata: [oops"))
+    assert gitops(env, "commit", "-m", "Broken", *where).returncode == 0
+    refused = gitops(env, "sync", *where, "--cluster", "embedded")
+    assert refused.returncode == 1
+    assert "cannot be applied (nothing was):" in refused.stderr
+    assert "base/api-configmap.yaml:6" in refused.stderr
+    assert "Traceback" not in refused.stderr

@@ -35,7 +35,7 @@ from gitops_tui.commands.output import (
 from gitops_tui.engine.agent import AgentOptions
 from gitops_tui.engine.connection import SessionError, take_down
 from gitops_tui.engine.session import Session
-from gitops_tui.model import AgentEvent, Ready, SyncStatus
+from gitops_tui.model import AgentEvent, Ready, RevisionRejected, SyncStatus
 from gitops_tui.workspace import Workspace, WorkspaceError
 
 _Handler = Callable[[argparse.Namespace], int]
@@ -275,6 +275,10 @@ def _down(args: argparse.Namespace) -> int:
 def _sync(args: argparse.Namespace) -> int:
     with attached(args, "sync", AgentOptions(prune=not args.no_prune)) as session:
         record = session.agent.sync_once("manual")
+        rejected = session.agent.snapshot().rejected
+    if rejected is not None and not record.results:
+        _print_rejected(rejected)
+        return 1
     print(
         f"{'Synced' if record.ok else 'Sync FAILED for'} {short(record.revision)} "
         f"in {record.duration_ms:.0f} ms:"
@@ -284,16 +288,20 @@ def _sync(args: argparse.Namespace) -> int:
     return 0 if record.ok else 1
 
 
+def _print_rejected(rejected: RevisionRejected) -> None:
+    print(
+        f"gitops-tui: revision {short(rejected.revision)} cannot be applied (nothing was):",
+        file=sys.stderr,
+    )
+    for reason in rejected.reasons:
+        print(f"  {reason}", file=sys.stderr)
+
+
 def _diff(args: argparse.Namespace) -> int:
     with attached(args, "diff", AgentOptions()) as session:
         snapshot = session.agent.refresh()
     if snapshot.rejected is not None:
-        print(
-            f"gitops-tui: revision {short(snapshot.rejected.revision)} cannot be applied:",
-            file=sys.stderr,
-        )
-        for reason in snapshot.rejected.reasons:
-            print(f"  {reason}", file=sys.stderr)
+        _print_rejected(snapshot.rejected)
     different = [
         s for s in snapshot.resources if s.sync is not None and s.sync is not SyncStatus.SYNCED
     ]
