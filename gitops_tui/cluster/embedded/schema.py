@@ -59,9 +59,10 @@ class SchemaNode:
 
     A node with no schema information (``x-kubernetes-preserve-unknown-fields``, an untyped
     CRD field, or a field the schema does not know) is *open*: every child is open too.
-    """
 
-    __slots__ = ("_children", "_defs", "_items", "_type", "raw", "ref_name")
+    A schema never changes once loaded, and the same tree is walked for every field of every
+    request (defaulting, validation, field management), so every answer is computed once.
+    """
 
     def __init__(
         self, raw: Mapping[str, Any], defs: Mapping[str, Any], ref_name: str | None = None
@@ -78,22 +79,14 @@ class SchemaNode:
         self.raw = raw
         self._defs = defs
         self.ref_name = ref_name
-        # Navigation is memoised: a schema tree is walked for every field of every request.
         self._children: dict[str, SchemaNode | None] = {}
-        self._items: SchemaNode | None = None
-        self._type: str | bool | None = False
 
     def __repr__(self) -> str:
         return f"SchemaNode({self.ref_name or self.type!r})"
 
-    @property
+    @functools.cached_property
     def type(self) -> str | None:
         """``object``, ``array``, ``string``, ``integer``, ``number``, ``boolean`` or None."""
-        if self._type is False:
-            self._type = self._declared_type()
-        return self._type  # type: ignore[return-value]
-
-    def _declared_type(self) -> str | None:
         declared = self.raw.get("type")
         if isinstance(declared, list):
             declared = next((t for t in declared if t != "null"), None)
@@ -103,14 +96,14 @@ class SchemaNode:
             return "array"
         return declared if isinstance(declared, str) else None
 
-    @property
+    @functools.cached_property
     def is_open(self) -> bool:
         """True when the schema says nothing about the shape below this node."""
         if self.raw.get("x-kubernetes-preserve-unknown-fields"):
             return "properties" not in self.raw
         return self.type is None and not self.is_scalar_union
 
-    @property
+    @functools.cached_property
     def is_scalar_union(self) -> bool:
         """IntOrString and Quantity: a scalar that may be written as string or number."""
         return (
@@ -119,22 +112,22 @@ class SchemaNode:
             or ("oneOf" in self.raw and "properties" not in self.raw)
         )
 
-    @property
+    @functools.cached_property
     def is_scalar(self) -> bool:
         return self.type in ("string", "integer", "number", "boolean") or self.is_scalar_union
 
-    @property
+    @functools.cached_property
     def properties(self) -> Mapping[str, Any]:
         props = self.raw.get("properties")
         return props if isinstance(props, Mapping) else {}
 
-    @property
+    @functools.cached_property
     def is_map(self) -> bool:
         """A free-form map (``additionalProperties``) such as labels or ConfigMap data."""
         extra = self.raw.get("additionalProperties")
         return isinstance(extra, Mapping) and not self.properties
 
-    @property
+    @functools.cached_property
     def required(self) -> tuple[str, ...]:
         return tuple(self.raw.get("required", ()))
 
@@ -157,18 +150,28 @@ class SchemaNode:
             return OPEN
         return None
 
+    @functools.cached_property
+    def _items(self) -> SchemaNode:
+        items = self.raw.get("items")
+        return SchemaNode(items, self._defs) if isinstance(items, Mapping) else OPEN
+
     def items(self) -> SchemaNode:
         """The schema of a list's elements (open when unknown)."""
-        if self._items is None:
-            items = self.raw.get("items")
-            self._items = SchemaNode(items, self._defs) if isinstance(items, Mapping) else OPEN
         return self._items
 
-    def iter_fields(self) -> Iterator[tuple[str, SchemaNode]]:
-        for name, sub in self.properties.items():
-            yield name, SchemaNode(sub, self._defs)
+    @functools.cached_property
+    def _fields(self) -> tuple[tuple[str, SchemaNode], ...]:
+        found = []
+        for name in self.properties:
+            child = self.field(name)
+            assert child is not None
+            found.append((name, child))
+        return tuple(found)
 
-    @property
+    def iter_fields(self) -> Iterator[tuple[str, SchemaNode]]:
+        return iter(self._fields)
+
+    @functools.cached_property
     def list_type(self) -> str:
         """``atomic``, ``set`` or ``map``: how server-side apply merges this list.
 
@@ -182,31 +185,31 @@ class SchemaNode:
             return "map"
         return "atomic"
 
-    @property
+    @functools.cached_property
     def list_map_keys(self) -> tuple[str, ...]:
         keys = self.raw.get("x-kubernetes-list-map-keys")
         if keys:
             return tuple(keys)
         return (self.patch_merge_key,) if self.patch_merge_key else ()
 
-    @property
+    @functools.cached_property
     def map_type(self) -> str:
         """``atomic`` or ``granular`` (the default) for objects and maps."""
         declared = self.raw.get("x-kubernetes-map-type")
         return declared if isinstance(declared, str) else "granular"
 
-    @property
+    @functools.cached_property
     def patch_strategy(self) -> str | None:
         """Strategic-merge-patch strategy, e.g. ``merge``, ``replace``, ``merge,retainKeys``."""
         value = self.raw.get("x-kubernetes-patch-strategy")
         return value if isinstance(value, str) else None
 
-    @property
+    @functools.cached_property
     def patch_merge_key(self) -> str | None:
         value = self.raw.get("x-kubernetes-patch-merge-key")
         return value if isinstance(value, str) else None
 
-    @property
+    @functools.cached_property
     def embedded_resource(self) -> bool:
         return bool(self.raw.get("x-kubernetes-embedded-resource"))
 

@@ -11,6 +11,11 @@ torn file. ``synchronous=NORMAL`` keeps writes fast; it only risks the last writ
 which a sandbox cluster can afford.
 
 Stored objects are never mutated: readers get the stored dict and must copy before changing it.
+
+Objects are indexed the ways the API and the controllers read them, as kube-apiserver's watch
+cache and the controllers' informer indexers do: by resource and namespace (so a list never
+scans other kinds), and by controller owner uid (so a controller finds what it owns, and the
+orphans it may adopt, without scanning its namespace).
 """
 
 from __future__ import annotations
@@ -28,6 +33,16 @@ from typing import Any
 
 Key = tuple[str, str, str, str]  # (group, plural, namespace, name)
 ADDED, MODIFIED, DELETED = "ADDED", "MODIFIED", "DELETED"
+#: (group, plural, namespace, controller uid or "" for none) -> {name: object}
+_ControllerIndexKey = tuple[str, str, str, str]
+
+
+def controller_uid(obj: dict[str, Any]) -> str:
+    """The uid of the object's controller (its ownerReference with ``controller: true``)."""
+    for ref in obj["metadata"].get("ownerReferences") or ():
+        if ref.get("controller"):
+            return str(ref.get("uid") or "")
+    return ""
 
 
 @dataclass(frozen=True)
@@ -65,6 +80,10 @@ class Store:
     def __init__(self, state_dir: Path | None = None, history: int = 20000) -> None:
         self.lock = threading.RLock()
         self._objects: dict[Key, dict[str, Any]] = {}
+        # (group, plural) -> namespace -> name -> object
+        self._by_resource: dict[tuple[str, str], dict[str, dict[str, dict[str, Any]]]] = {}
+        self._by_namespace: dict[str, set[Key]] = {}
+        self._by_controller: dict[_ControllerIndexKey, dict[str, dict[str, Any]]] = {}
         self._rv = 0
         self._history: collections.deque[WatchEvent] = collections.deque(maxlen=history)
         self._subscribers: list[Subscription] = []
@@ -90,7 +109,7 @@ class Store:
         )
         db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER)")
         for grp, plural, namespace, name, body in db.execute("SELECT * FROM objects"):
-            self._objects[(grp, plural, namespace, name)] = json.loads(body)
+            self._index((grp, plural, namespace, name), json.loads(body), None)
         row = db.execute("SELECT value FROM meta WHERE key='rv'").fetchone()
         self._rv = int(row[0]) if row else 0
         self._db = db
@@ -124,17 +143,58 @@ class Store:
     def items(self, group: str, plural: str, namespace: str | None = None) -> list[dict[str, Any]]:
         """Objects of one resource (optionally one namespace), sorted by namespace and name."""
         with self.lock:
-            found = [
-                (k, v)
-                for k, v in self._objects.items()
-                if k[0] == group and k[1] == plural and (namespace is None or k[2] == namespace)
-            ]
-        found.sort(key=lambda kv: (kv[0][2], kv[0][3]))
-        return [v for _, v in found]
+            namespaces = self._by_resource.get((group, plural))
+            if not namespaces:
+                return []
+            if namespace is not None:
+                named = namespaces.get(namespace)
+                return [named[n] for n in sorted(named)] if named else []
+            return [namespaces[ns][n] for ns in sorted(namespaces) for n in sorted(namespaces[ns])]
+
+    def controlled_by(
+        self, group: str, plural: str, namespace: str, uid: str
+    ) -> list[dict[str, Any]]:
+        """Objects of one resource in ``namespace`` whose controller has ``uid``, by name.
+
+        ``uid=""`` gives the orphans: objects without a controller reference.
+        """
+        with self.lock:
+            named = self._by_controller.get((group, plural, namespace, uid))
+            return [named[n] for n in sorted(named)] if named else []
 
     def namespaced_keys(self, namespace: str) -> list[Key]:
         with self.lock:
-            return [k for k in self._objects if k[2] == namespace]
+            return list(self._by_namespace.get(namespace, ()))
+
+    def _index(self, key: Key, obj: dict[str, Any] | None, previous: dict[str, Any] | None) -> None:
+        """Record ``obj`` (None: removal) at ``key`` in the map and every index."""
+        group, plural, namespace, name = key
+        if previous is not None:
+            owner_key = (group, plural, namespace, controller_uid(previous))
+            owned = self._by_controller.get(owner_key)
+            if owned is not None:
+                owned.pop(name, None)
+                if not owned:
+                    del self._by_controller[owner_key]
+        if obj is None:
+            self._objects.pop(key, None)
+            namespaces = self._by_resource.get((group, plural), {})
+            named = namespaces.get(namespace)
+            if named is not None:
+                named.pop(name, None)
+                if not named:
+                    del namespaces[namespace]
+            keys = self._by_namespace.get(namespace)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self._by_namespace[namespace]
+            return
+        self._objects[key] = obj
+        self._by_resource.setdefault((group, plural), {}).setdefault(namespace, {})[name] = obj
+        self._by_namespace.setdefault(namespace, set()).add(key)
+        owner_key = (group, plural, namespace, controller_uid(obj))
+        self._by_controller.setdefault(owner_key, {})[name] = obj
 
     def put(self, key: Key, obj: dict[str, Any]) -> WatchEvent:
         """Create or replace an object whose metadata.resourceVersion is already set."""
@@ -142,7 +202,7 @@ class Store:
             previous = self._objects.get(key)
             rv = int(obj["metadata"]["resourceVersion"])
             self._rv = rv
-            self._objects[key] = obj
+            self._index(key, obj, previous)
             self._persist(key, obj, rv)
             event = WatchEvent(ADDED if previous is None else MODIFIED, key, obj, previous, rv)
             self._publish(event)
@@ -151,9 +211,10 @@ class Store:
     def remove(self, key: Key, final: dict[str, Any]) -> WatchEvent:
         """Delete an object; ``final`` is its last state carrying the deletion's resourceVersion."""
         with self.lock:
-            previous = self._objects.pop(key)
+            previous = self._objects[key]
             rv = int(final["metadata"]["resourceVersion"])
             self._rv = rv
+            self._index(key, None, previous)
             self._persist(key, None, rv)
             event = WatchEvent(DELETED, key, final, previous, rv)
             self._publish(event)

@@ -26,6 +26,7 @@ from gitops_tui.cluster.embedded.selectors import LabelSelector, selector_from_l
 from gitops_tui.cluster.embedded.store import Key, WatchEvent
 
 Obj = dict[str, Any]
+Objs = list[Obj]
 Clock = Callable[[], dt.datetime]
 
 CONTROLLER_MANAGER = "kube-controller-manager"
@@ -80,7 +81,27 @@ class Context:
         return self.api.find(self.rt(plural), namespace, name)
 
     def list(self, plural: str, namespace: str | None) -> list[Obj]:
-        return list(self.api.list(self.rt(plural), namespace)["items"])
+        """The stored objects (shared: copy before changing), as an informer's lister gives."""
+        return self.api.store.items(_RESOURCES[plural][0], plural, namespace)
+
+    def controlled_by(self, plural: str, owner: Obj) -> Objs:
+        """Objects in the owner's namespace that it controls."""
+        meta = owner["metadata"]
+        group = _RESOURCES[plural][0]
+        return self.api.store.controlled_by(group, plural, meta.get("namespace", ""), meta["uid"])
+
+    def claimable(self, plural: str, owner: Obj) -> Objs:
+        """What :func:`claim` must look at for ``owner``: what it controls and the orphans.
+
+        Objects controlled by someone else are never adopted nor released, so the owner-uid
+        index spares a scan of the namespace; the order is by name, as a listing's.
+        """
+        orphans = self.api.store.controlled_by(
+            _RESOURCES[plural][0], plural, owner["metadata"].get("namespace", ""), ""
+        )
+        found = self.controlled_by(plural, owner) + orphans
+        found.sort(key=lambda obj: str(obj["metadata"]["name"]))
+        return found
 
     def create(
         self, plural: str, namespace: str | None, body: Obj, manager: str = CONTROLLER_MANAGER

@@ -190,10 +190,7 @@ class CronJobController(Controller):
         if found is None:
             return
         cronjob = deep_copy(found)
-        uid = cronjob["metadata"]["uid"]
-        jobs = [
-            j for j in self.ctx.list("jobs", key[2]) if (controller_ref(j) or {}).get("uid") == uid
-        ]
+        jobs = self.ctx.controlled_by("jobs", cronjob)
         self._track_jobs(cronjob, jobs)
         self._cleanup_history(cronjob, jobs)
         if not is_deleting(cronjob) and not cronjob["spec"].get("suspend"):

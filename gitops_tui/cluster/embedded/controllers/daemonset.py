@@ -99,7 +99,7 @@ class DaemonSetController(Controller):
         self._update_status(ds, self._pods(ds), revision)
 
     def _pods(self, ds: Obj) -> list[Obj]:
-        return claim(self.ctx, "pods", ds, self.ctx.list("pods", ds["metadata"]["namespace"]))
+        return claim(self.ctx, "pods", ds, self.ctx.claimable("pods", ds))
 
     def _manage(self, ds: Obj, pods: list[Obj], revision: str) -> None:
         active = [p for p in pods if podutil.is_active(p)]

@@ -124,8 +124,7 @@ class Rollout:
         return self.requeue_after
 
     def _replica_sets(self) -> list[Obj]:
-        namespace = self.d["metadata"]["namespace"]
-        return claim(self.ctx, "replicasets", self.d, self.ctx.list("replicasets", namespace))
+        return claim(self.ctx, "replicasets", self.d, self.ctx.claimable("replicasets", self.d))
 
     def _sync_status_only(self, rs_list: list[Obj]) -> None:
         new_rs, old_rss = self._all_replica_sets(rs_list, create=False)

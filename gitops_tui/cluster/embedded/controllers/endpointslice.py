@@ -145,11 +145,15 @@ class EndpointSliceController(Controller):
             if selector.matches(p["metadata"].get("labels") or {})
         ]
         by_ports = {_port_key(s): s for s in current}
-        for port_key, (ports, endpoints) in desired_slices(service, pods).items():
-            existing = by_ports.pop(port_key, None)
+        desired = desired_slices(service, pods)
+        # The reconciler's finalize step: a slice about to be deleted is reused for one about
+        # to be created, so a Service never shows a stale slice beside its replacement.
+        stale = [s for k, s in by_ports.items() if k not in desired]
+        for port_key, (ports, endpoints) in desired.items():
+            existing = by_ports.get(port_key) or (stale.pop(0) if stale else None)
             self._write(rt, service, existing, ports, endpoints)
-        for stale in by_ports.values():
-            self._delete(rt, stale)
+        for leftover in stale:
+            self._delete(rt, leftover)
 
     def _labels(self, service: Obj) -> dict[str, str]:
         labels = dict(service["metadata"].get("labels") or {})

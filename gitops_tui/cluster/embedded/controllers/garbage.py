@@ -77,11 +77,26 @@ class GarbageCollector(Controller):
         if event.type == DELETED:
             keys.extend(self._dependents.pop(uid, set()))
             keys.extend(self._deleting_owners(before))
-        elif after or (
+        elif (
             is_deleting(event.object) and {FOREGROUND, ORPHAN} & set(finalizers(event.object))
-        ):
+        ) or self._owner_in_doubt(event.object):
             keys.append(event.key)
         return keys
+
+    def _owner_in_doubt(self, obj: Obj) -> bool:
+        """Whether a dependent needs a look: an owner not in the graph (absent, or not seen yet),
+        seen under other coordinates, or being deleted. As the graph builder does, dependents
+        whose owners are all present and staying are not processed at all."""
+        for ref in obj["metadata"].get("ownerReferences") or ():
+            key = self._keys.get(ref.get("uid", ""))
+            if key is None or key[3] != ref.get("name"):
+                return True
+            if key[0] != str(ref.get("apiVersion", "")).rpartition("/")[0]:
+                return True
+            owner = self.ctx.api.store.get(key)
+            if owner is None or is_deleting(owner):
+                return True
+        return False
 
     def _deleting_owners(self, uids: set[str]) -> list[Key]:
         found = []

@@ -79,7 +79,7 @@ class JobController(Controller):
         if found is None:
             return
         job = deep_copy(found)
-        pods = claim(self.ctx, "pods", job, self.ctx.list("pods", key[2]))
+        pods = claim(self.ctx, "pods", job, self.ctx.claimable("pods", job))
         if finished_condition(job) is not None or _meets_criteria(job):
             # Pods stopped after the outcome was decided are released, not counted.
             for pod in pods:
@@ -201,13 +201,10 @@ class JobController(Controller):
         return self._write_status(job)
 
     def _terminating(self, job: Obj) -> int:
-        uid = job["metadata"]["uid"]
         return sum(
             1
-            for p in self.ctx.list("pods", job["metadata"]["namespace"])
-            if podutil.is_terminating(p)
-            and not podutil.is_terminal(p)
-            and (controller_ref(p) or {}).get("uid") == uid
+            for p in self.ctx.controlled_by("pods", job)
+            if podutil.is_terminating(p) and not podutil.is_terminal(p)
         )
 
     def _finish(

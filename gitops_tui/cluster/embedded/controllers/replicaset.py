@@ -49,12 +49,12 @@ class ReplicaSetController(Controller):
         rs = self.ctx.find("replicasets", key[2], key[3])
         if rs is None:
             return
-        everything = self.ctx.list("pods", key[2])
-        active = claim(self.ctx, "pods", rs, [p for p in everything if podutil.is_active(p)])
+        candidates = self.ctx.claimable("pods", rs)
+        active = claim(self.ctx, "pods", rs, [p for p in candidates if podutil.is_active(p)])
         uid = rs["metadata"]["uid"]
         terminating = [
             p
-            for p in everything
+            for p in candidates
             if podutil.is_terminating(p)
             and not podutil.is_terminal(p)
             and (controller_ref(p) or {}).get("uid") == uid

@@ -80,7 +80,7 @@ class StatefulSetController(Controller):
         self._update_status(sts, pods, current_revision, update_revision, collisions)
 
     def _members(self, sts: Obj) -> list[Obj]:
-        pods = self.ctx.list("pods", sts["metadata"]["namespace"])
+        pods = self.ctx.claimable("pods", sts)
         return claim(self.ctx, "pods", sts, [p for p in pods if ordinal_of(sts, p) is not None])
 
     def _manage(self, sts: Obj, pods: list[Obj], revision: str) -> None:
