@@ -85,3 +85,19 @@ def test_a_resource_state_leaves_out_the_full_objects() -> None:
     data = state_json(state)
     assert "desired" not in data and "live" not in data
     assert (data["resource"], data["sync"], data["health"]) == (WEB_JSON, "OutOfSync", "Healthy")
+
+
+def test_a_drift_line_names_each_field_and_who_changed_it_once() -> None:
+    drift = DriftDetected(
+        1.0,
+        WEB,
+        (
+            FieldDrift(".spec.replicas", 1, 4, "kubectl-scale"),
+            FieldDrift(".metadata.labels.team", "a", "b", "kubectl-label"),
+        ),
+        "kubectl-scale",
+    )
+    assert event_line(drift).endswith(
+        "Drift on Deployment.apps shop/web by kubectl-scale: .spec.replicas: 1 -> 4; "
+        ".metadata.labels.team: a -> b  by kubectl-label"
+    )

@@ -93,8 +93,9 @@ def result_line(result: ResourceResult) -> str:
     return f"  {mark}{result.action:<10} {result.key}{message}"
 
 
-def drift_line(drift: FieldDrift) -> str:
-    who = f"  by {drift.manager}" if drift.manager else ""
+def drift_line(drift: FieldDrift, known_manager: str | None = None) -> str:
+    """``path: desired -> live  by manager`` (the manager left out when ``known_manager``)."""
+    who = f"  by {drift.manager}" if drift.manager and drift.manager != known_manager else ""
     return f"{drift.path}: {_value(drift.desired)} -> {_value(drift.live)}{who}"
 
 
@@ -143,7 +144,7 @@ def _sync_finished(event: SyncFinished) -> str:
 
 def _drift(event: DriftDetected) -> str:
     who = f" by {event.manager}" if event.manager else ""
-    shown = "; ".join(drift_line(f) for f in event.fields[:_FIELDS_SHOWN])
+    shown = "; ".join(drift_line(f, event.manager) for f in event.fields[:_FIELDS_SHOWN])
     more = len(event.fields) - _FIELDS_SHOWN
     extra = f" (and {more} more)" if more > 0 else ""
     return f"Drift on {event.key}{who}: {shown or 'deleted'}{extra}"
