@@ -291,6 +291,18 @@ def test_sigterm_stops_up_cleanly(stopped: tuple[UpProcess, int]) -> None:
     assert ServingLock(up.state).try_acquire()  # released: nothing serves the sandbox now
 
 
+def test_ctrl_c_stops_up_cleanly_even_right_after_ready(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    interrupted = UpProcess(env, tmp_path / "app", tmp_path / "state", "--no-auto-sync")
+    interrupted.wait_for("ready")
+    assert interrupted.stop(signal.SIGINT) == 0
+    errors = "".join(interrupted.stderr)
+    assert "Stopped. Git and the cluster keep the state" in errors
+    assert "Traceback" not in errors
+    assert ServingLock(interrupted.state).try_acquire()
+
+
 def test_commands_work_without_up_on_the_cluster_it_left(
     env: dict[str, str], stopped: tuple[UpProcess, int]
 ) -> None:
