@@ -254,6 +254,7 @@ class Agent:
         self._reconnect_delay = _RECONNECT_FIRST
         self._retry_sync = False
         self._verdicts: dict[ResourceKey, Verdict] = {}
+        self._fingerprints: dict[ResourceKey, tuple[str, str]] = {}
         self._states: dict[ResourceKey, ResourceState] = {}
         self._children: dict[ResourceKey, tuple[str, ResourceState]] = {}
         self._drifting: dict[ResourceKey, _Drift] = {}
@@ -658,6 +659,7 @@ class Agent:
             self._states.pop(key, None)
             self._drifting.pop(key, None)
             self._verdicts.pop(key, None)
+            self._fingerprints.pop(key, None)
             return
         result = health.assess(live)
         drift: tuple[FieldDrift, ...] = ()
@@ -705,12 +707,22 @@ class Agent:
         if (
             known is not None
             and known.desired == desired.fingerprint
-            and known.live == content_fingerprint(live)
+            and known.live == self._fingerprint(desired.key, live)
         ):
             return known
         verdict = judge(self._client, desired, live)
         self._verdicts[desired.key] = verdict
         return verdict
+
+    def _fingerprint(self, key: ResourceKey, live: Obj) -> str:
+        """The live object's content fingerprint, computed once per resourceVersion."""
+        version = str((live.get("metadata") or {}).get("resourceVersion") or "")
+        known = self._fingerprints.get(key)
+        if known is not None and known[0] == version and version:
+            return known[1]
+        fingerprint = content_fingerprint(live)
+        self._fingerprints[key] = (version, fingerprint)
+        return fingerprint
 
     def _live_for(self, desired: DesiredObject) -> Obj | None:
         key = desired.key
@@ -830,11 +842,12 @@ class Agent:
         for key, obj in outcome.applied.items():
             desired = target.objects[key]
             self._live.observe(obj)
-            self._verdicts[key] = Verdict(desired.fingerprint, content_fingerprint(obj), ())
+            self._verdicts[key] = Verdict(desired.fingerprint, self._fingerprint(key, obj), ())
         for key in outcome.deleted:
             self._live.forget(key)
         if outcome.unreachable is None:
-            self._judge(dict.fromkeys({s.key for s in steps}, time.time()), announce=False)
+            touched = {r.key for r in outcome.results if r.action != "unchanged" or not r.ok}
+            self._judge(dict.fromkeys(touched, time.time()), announce=False)
         ok = all(r.ok for r in outcome.results)
         if only is None:
             if ok:
@@ -865,7 +878,7 @@ class Agent:
                 live is not None
                 and verdict is not None
                 and verdict.desired == desired.fingerprint
-                and verdict.live == content_fingerprint(live)
+                and verdict.live == self._fingerprint(key, live)
             ):
                 drift = verdict.items
             pairs.append(plan.Pair(key, desired.body, live, drift))

@@ -28,6 +28,8 @@ Obj = dict[str, Any]
 
 #: Metadata that changes without anyone changing the object's content.
 _VOLATILE_METADATA = frozenset({"resourceVersion", "managedFields", "generation"})
+#: Annotations controllers and clients write for themselves (diff ignores them too).
+_VOLATILE_ANNOTATIONS = frozenset({diff.LAST_APPLIED, diff.DEPLOYMENT_REVISION})
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,15 @@ def content_fingerprint(obj: Mapping[str, Any]) -> str:
     metadata = obj.get("metadata")
     kept: dict[str, Any] = {key: value for key, value in obj.items() if key != "status"}
     if isinstance(metadata, Mapping):
-        kept["metadata"] = {k: v for k, v in metadata.items() if k not in _VOLATILE_METADATA}
+        shown = {k: v for k, v in metadata.items() if k not in _VOLATILE_METADATA}
+        annotations = shown.get("annotations")
+        if isinstance(annotations, Mapping) and annotations.keys() & _VOLATILE_ANNOTATIONS:
+            shown["annotations"] = {
+                k: v for k, v in annotations.items() if k not in _VOLATILE_ANNOTATIONS
+            }
+            if not shown["annotations"]:
+                del shown["annotations"]
+        kept["metadata"] = shown
     return json.dumps(kept, sort_keys=True, separators=(",", ":"), default=str)
 
 

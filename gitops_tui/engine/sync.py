@@ -15,7 +15,8 @@ the object already matched.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,10 @@ from gitops_tui.engine.plan import Step
 from gitops_tui.model import ResourceKey, ResourceResult
 
 FIELD_MANAGER = "gitops-tui"
+#: Objects of one kind applied at once: the API server handles requests concurrently, and
+#: a few in flight hide each one's round trip.
+WORKERS = 4
+NOT_APPLIED = "not applied: the cluster is unreachable"
 #: Seconds a custom resource waits for the CRD applied before it to be served.
 CRD_WAIT = 30.0
 _CRD_POLL = 0.05
@@ -57,35 +62,59 @@ def execute(
     desired: Mapping[ResourceKey, DesiredObject],
     live: Callable[[ResourceKey], Obj | None],
 ) -> Outcome:
-    """Run ``steps`` in order; ``live(key)`` is the object as last seen before the sync."""
+    """Run ``steps`` in order; ``live(key)`` is the object as last seen before the sync.
+
+    Steps on objects of one kind do not depend on each other, so they run side by side
+    (``WORKERS`` at a time); kinds still go one after the other, in the plan's order.
+    """
     crd_kinds = _crd_kinds(desired)
-    results: list[ResourceResult] = []
-    applied: dict[ResourceKey, Obj] = {}
-    deleted: set[ResourceKey] = set()
-    for index, step in enumerate(steps):
+
+    def run(step: Step) -> tuple[ResourceResult, Obj | None, ClusterUnreachable | None]:
         try:
             if step.action in ("create", "configure"):
                 result, response = _apply(client, desired[step.key], live(step.key), crd_kinds)
+                return result, response, None
+            if step.action == "delete":
+                return _delete(client, step.key, live(step.key)), None, None
+            if step.action == "skip":
+                return ResourceResult(step.key, "skip", True, step.reason), None, None
+            return ResourceResult(step.key, step.action), None, None
+        except ClusterUnreachable as exc:
+            return ResourceResult(step.key, step.action, False, f"not applied: {exc}"), None, exc
+
+    results: list[ResourceResult] = []
+    applied: dict[ResourceKey, Obj] = {}
+    deleted: set[ResourceKey] = set()
+    with ThreadPoolExecutor(WORKERS, thread_name_prefix="agent-apply") as pool:
+        for done, batch in _by_kind(steps):
+            outcomes = list(pool.map(run, batch)) if len(batch) > 1 else [run(batch[0])]
+            lost: ClusterUnreachable | None = None
+            for step, (result, response, unreachable) in zip(batch, outcomes, strict=True):
+                results.append(result)
+                lost = lost or unreachable
                 if response is not None:
                     applied[step.key] = response
-            elif step.action == "delete":
-                result = _delete(client, step.key, live(step.key))
-                if result.ok:
+                if step.action == "delete" and result.ok:
                     deleted.add(step.key)
-            elif step.action == "skip":
-                result = ResourceResult(step.key, "skip", True, step.reason)
-            else:
-                result = ResourceResult(step.key, step.action)
-        except ClusterUnreachable as exc:
-            results.append(ResourceResult(step.key, step.action, False, str(exc)))
-            rest = steps[index + 1 :]
-            results.extend(
-                ResourceResult(s.key, s.action, False, "not applied: the cluster is unreachable")
-                for s in rest
-            )
-            return Outcome(tuple(results), applied, frozenset(deleted), exc)
-        results.append(result)
+            if lost is not None:
+                results.extend(
+                    ResourceResult(s.key, s.action, False, NOT_APPLIED) for s in steps[done:]
+                )
+                return Outcome(tuple(results), applied, frozenset(deleted), lost)
     return Outcome(tuple(results), applied, frozenset(deleted), None)
+
+
+def _by_kind(steps: tuple[Step, ...]) -> Iterator[tuple[int, tuple[Step, ...]]]:
+    """Runs of consecutive steps with the same action on the same kind, and where each ends."""
+    start = 0
+    for index in range(1, len(steps) + 1):
+        if index == len(steps) or _run_key(steps[index]) != _run_key(steps[start]):
+            yield index, steps[start:index]
+            start = index
+
+
+def _run_key(step: Step) -> tuple[str, str, bool]:
+    return (step.key.group, step.key.kind, step.action == "delete")
 
 
 def _apply(

@@ -147,7 +147,9 @@ def test_a_cluster_stopped_in_the_middle_of_a_sync_converges_once_back(
         second = second_sha[0]
         cut = events.wait(SyncFinished, lambda e: e.revision == second, after=mark)
         assert not cut.ok
-        assert any("unreachable" in r.message for r in cut.results)
+        failed = [r for r in cut.results if not r.ok]
+        assert failed
+        assert all(r.message.startswith("not applied: ") for r in failed)
         events.wait(ClusterReachability, lambda e: not e.reachable, after=mark)
         snapshot = agent.snapshot()
         assert snapshot.revision == second  # being applied, so in force
