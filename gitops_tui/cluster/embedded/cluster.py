@@ -22,6 +22,7 @@ from gitops_tui.cluster.embedded.api import ClusterAPI, WriteOptions
 from gitops_tui.cluster.embedded.certs import ensure_certificates
 from gitops_tui.cluster.embedded.controllers import ControllerManager
 from gitops_tui.cluster.embedded.http import EmbeddedHTTPServer, Router
+from gitops_tui.cluster.embedded.load import ClientLoad
 from gitops_tui.cluster.embedded.options import ClusterOptions
 from gitops_tui.cluster.embedded.registry import Registry
 from gitops_tui.cluster.embedded.store import Store
@@ -129,11 +130,13 @@ class EmbeddedCluster:
         )
         self.api = ClusterAPI(self._store, Registry())
         self._bootstrap(self.api)
+        load = ClientLoad()
         router = Router(
             self.api,
             self.token,
             address=lambda: self.url.removeprefix("https://"),
             bookmark_interval=self.options.bookmark_interval,
+            load=load,
         )
         certificates = ensure_certificates(self.state_dir / "pki")
         self._server = EmbeddedHTTPServer(self._port, router, certificates)
@@ -141,7 +144,7 @@ class EmbeddedCluster:
             target=self._server.serve_forever, name="embedded-apiserver", daemon=True
         )
         self._thread.start()
-        self._controllers = ControllerManager(self.api, self.options)
+        self._controllers = ControllerManager(self.api, self.options, load=load)
         self._controllers.start()
         write_private(
             self.kubeconfig_path, kubeconfig_text(self.url, self.token, certificates.ca_pem)

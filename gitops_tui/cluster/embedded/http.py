@@ -30,6 +30,7 @@ from gitops_tui.cluster.embedded import discovery, errors, openapi
 from gitops_tui.cluster.embedded.api import ClusterAPI, DeleteOptions, WriteOptions, WriteResult
 from gitops_tui.cluster.embedded.certs import ServingCertificates
 from gitops_tui.cluster.embedded.errors import APIError
+from gitops_tui.cluster.embedded.load import ClientLoad, Ticket
 from gitops_tui.cluster.embedded.registry import ResourceType
 from gitops_tui.cluster.embedded.schema import KUBERNETES_VERSION
 from gitops_tui.cluster.embedded.selectors import parse_field_selector, parse_label_selector
@@ -74,9 +75,11 @@ class Accept:
 class Request:
     """One HTTP request as the router needs it."""
 
-    def __init__(self, handler: BaseHTTPRequestHandler, method: str) -> None:
+    def __init__(self, handler: BaseHTTPRequestHandler, method: str, ticket: Ticket) -> None:
         self.handler = handler
         self.method = method
+        #: Counts this request as being served until released (a watch: once its stream is open).
+        self.ticket = ticket
         parts = urlsplit(handler.path)
         self.path = parts.path
         self.query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
@@ -120,8 +123,10 @@ class Router:
         token: str,
         address: Callable[[], str],
         bookmark_interval: float = 10.0,
+        load: ClientLoad | None = None,
     ) -> None:
         self.api = api
+        self.load = load or ClientLoad()
         self.token = token
         self.address = address
         self.bookmark_interval = bookmark_interval
@@ -129,7 +134,7 @@ class Router:
         self._openapi_cache: dict[tuple[str, int], tuple[dict[str, Any], str]] = {}
 
     def handle(self, handler: BaseHTTPRequestHandler, method: str) -> None:
-        request = Request(handler, method)
+        request = Request(handler, method, self.load.serving())
         try:
             if not self._authorized(request):
                 raise errors.unauthorized()
@@ -143,6 +148,8 @@ class Router:
             failure = errors.internal(str(exc))
             with contextlib.suppress(OSError):
                 self._send(request, failure.code, failure.status())
+        finally:
+            request.ticket.release()
 
     def _authorized(self, request: Request) -> bool:
         header = request.headers.get("Authorization") or ""
@@ -462,6 +469,7 @@ class Router:
                 )
             if send_initial and bookmarks:
                 self._write_event(handler, watch.bookmark(initial_events_end=True))
+            request.ticket.release()
             next_bookmark = time.monotonic() + self.bookmark_interval
             while not self.stopping.is_set():
                 now = time.monotonic()
@@ -633,6 +641,9 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 600
     # Headers and body go out in separate writes; Nagle + delayed ACK would add 40 ms to each.
     disable_nagle_algorithm = True
+    # Buffered: a response's status line, headers and body leave in one TLS record at the
+    # flush ending each request (streams flush each event themselves).
+    wbufsize = 64 * 1024
 
     def setup(self) -> None:
         if isinstance(self.request, ssl.SSLSocket):

@@ -9,6 +9,10 @@ turning Ready, a Job's Pod finishing, a CronJob's next schedule, a retry) sits o
 The thread only ever calls :class:`ClusterAPI`, which takes the store's lock briefly per call;
 it holds no lock of its own, so the HTTP server is never blocked behind a reconcile. Errors are
 logged and retried with backoff; nothing a controller raises stops the thread.
+
+While clients are being served, the thread paces itself (see :mod:`..load`): after each
+reconcile it pauses for ``CLIENT_PRIORITY`` times as long as the reconcile took, so clients keep
+most of the interpreter; with no client traffic it works flat out.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from gitops_tui.cluster.embedded.controllers.namespace import NamespaceControlle
 from gitops_tui.cluster.embedded.controllers.replicaset import ReplicaSetController
 from gitops_tui.cluster.embedded.controllers.statefulset import StatefulSetController
 from gitops_tui.cluster.embedded.errors import APIError
+from gitops_tui.cluster.embedded.load import ClientLoad
 from gitops_tui.cluster.embedded.meta import now as wall_clock
 from gitops_tui.cluster.embedded.options import ClusterOptions
 from gitops_tui.cluster.embedded.store import ADDED, Key, Subscription, WatchEvent
@@ -59,6 +64,10 @@ CONTROLLERS: tuple[type[Controller], ...] = (
 _CONFLICT_DELAY = 0.01
 _FIRST_RETRY = 0.05
 _MAX_RETRY = 10.0
+#: While clients are served, each reconcile is followed by a pause this many times its length.
+CLIENT_PRIORITY = 3.0
+#: Clients count as being served until this long after their last request ended.
+_CLIENT_QUIET = 0.05
 
 WorkItem = tuple[str, Key]
 
@@ -67,9 +76,14 @@ class ControllerManager:
     """kube-controller-manager, kube-scheduler and one kubelet, simulated in-process."""
 
     def __init__(
-        self, api: ClusterAPI, options: ClusterOptions, clock: Clock | None = None
+        self,
+        api: ClusterAPI,
+        options: ClusterOptions,
+        clock: Clock | None = None,
+        load: ClientLoad | None = None,
     ) -> None:
         self._api = api
+        self._load = load or ClientLoad()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._subscription: Subscription | None = None
@@ -162,7 +176,10 @@ class ControllerManager:
         while self._queue and not self._stopping.is_set():
             item = next(iter(self._queue))
             del self._queue[item]
+            started = time.monotonic()
             self._sync(item)
+            if self._load.busy(_CLIENT_QUIET):
+                self._stopping.wait((time.monotonic() - started) * CLIENT_PRIORITY)
             self._drain_events()
             self._promote_due_timers()
 
