@@ -53,9 +53,6 @@ class HealBackoff:
             attempts.count += 1
             attempts.last = now
 
-    def forget(self, key: ResourceKey) -> None:
-        self._attempts.pop(key, None)
-
     @staticmethod
     def delay(heals: int) -> float:
         """Seconds to wait after ``heals`` heals of the same drift (0 before the first)."""

@@ -17,7 +17,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from gitops_tui.cluster.client import ClusterClient, ClusterError, ClusterUnreachable, UnknownKind
@@ -31,14 +30,6 @@ GroupKind = tuple[str, str]
 WATCH_SECONDS = 30
 _RETRY_FIRST = 0.05
 _RETRY_MAX = 2.0
-
-
-@dataclass(frozen=True)
-class Entry:
-    """A live object and when the agent learnt of it (``time.time()``)."""
-
-    obj: Obj
-    seen_at: float
 
 
 def key_of(obj: Obj) -> ResourceKey:
@@ -82,7 +73,7 @@ class LiveCache:
         self._on_change = on_change
         self._on_error = on_error
         self._lock = threading.Condition()
-        self._objects: dict[GroupKind, dict[ResourceKey, Entry]] = {}
+        self._objects: dict[GroupKind, dict[ResourceKey, Obj]] = {}
         self._versions: dict[GroupKind, str] = {}
         self._synced: set[GroupKind] = set()
         self._threads: dict[GroupKind, threading.Thread] = {}
@@ -93,16 +84,11 @@ class LiveCache:
 
     def get(self, key: ResourceKey) -> Obj | None:
         with self._lock:
-            entry = self._objects.get((key.group, key.kind), {}).get(key)
-        return entry.obj if entry else None
-
-    def entry(self, key: ResourceKey) -> Entry | None:
-        with self._lock:
             return self._objects.get((key.group, key.kind), {}).get(key)
 
     def objects(self, group_kind: GroupKind) -> list[Obj]:
         with self._lock:
-            return [entry.obj for entry in self._objects.get(group_kind, {}).values()]
+            return list(self._objects.get(group_kind, {}).values())
 
     def version_of(self, group_kind: GroupKind) -> str | None:
         """The apiVersion objects of this kind are held in (``None``: not watched)."""
@@ -129,7 +115,7 @@ class LiveCache:
 
     # Writing
 
-    def observe(self, obj: Obj, at: float | None = None) -> None:
+    def observe(self, obj: Obj) -> None:
         """Record an object the server just returned (an apply), unless a newer one is known."""
         key = key_of(obj)
         group_kind = (key.group, key.kind)
@@ -138,8 +124,8 @@ class LiveCache:
             if kind_objects is None or self._versions.get(group_kind) != obj.get("apiVersion"):
                 return
             current = kind_objects.get(key)
-            if current is None or _newer(obj, current.obj):
-                kind_objects[key] = Entry(obj, time.time() if at is None else at)
+            if current is None or _newer(obj, current):
+                kind_objects[key] = obj
 
     def forget(self, key: ResourceKey) -> None:
         """Drop an object the agent just deleted (its watch will confirm)."""
@@ -248,10 +234,10 @@ class LiveCache:
             if event_type == "DELETED":
                 if kind_objects.pop(key, None) is None:
                     return
-            elif current is not None and not _newer(obj, current.obj):
+            elif current is not None and not _newer(obj, current):
                 return
             else:
-                kind_objects[key] = Entry(obj, now)
+                kind_objects[key] = obj
         self._on_change(frozenset({key}), now)
 
     def _relist(self, group_kind: GroupKind, api_version: str) -> str:
@@ -266,17 +252,16 @@ class LiveCache:
     def _replace(
         self, group_kind: GroupKind, fresh: dict[ResourceKey, Obj]
     ) -> frozenset[ResourceKey]:
-        now = time.time()
         with self._lock:
             old = self._objects.get(group_kind, {})
             changed = set(old.keys() - fresh.keys())
-            merged: dict[ResourceKey, Entry] = {}
+            merged: dict[ResourceKey, Obj] = {}
             for key, obj in fresh.items():
                 current = old.get(key)
-                if current is not None and _version(current.obj) == _version(obj):
+                if current is not None and _version(current) == _version(obj):
                     merged[key] = current
                 else:
-                    merged[key] = Entry(obj, now)
+                    merged[key] = obj
                     changed.add(key)
             self._objects[group_kind] = merged
         return frozenset(changed)
