@@ -244,6 +244,7 @@ class Agent:
         self._revision_message = ""
         self._synced_revision: str | None = None
         self._failed_revision: str | None = None
+        self._refused_empty: str | None = None
         self._rejected: RevisionRejected | None = None
         self._scopes: dict[tuple[str, str], bool] = {}
         self._owned_kinds: tuple[tuple[str, str], ...] = ()
@@ -455,6 +456,16 @@ class Agent:
 
     def _act(self, batch: _Batch) -> None:
         """Sync or heal what the batch calls for."""
+        target = self._target
+        if self._empty_target() and target and self._refused_empty != target.revision:
+            self._refused_empty = target.revision
+            self._emit(
+                AgentError(
+                    time.time(),
+                    f"revision {target.revision[:12]} has no objects: not synced automatically, "
+                    "since that would prune everything; sync by hand to apply it",
+                )
+            )
         try:
             reason = self._sync_reason(batch)
             if reason is not None:
@@ -469,7 +480,7 @@ class Agent:
     def _sync_reason(self, batch: _Batch) -> str | None:
         if batch.syncs:
             return batch.syncs[-1].reason
-        if self._target is None or not self._toggle(Toggle.AUTO_SYNC):
+        if self._target is None or not self._toggle(Toggle.AUTO_SYNC) or self._empty_target():
             return None
         if self._retry_sync:
             return "retry"
@@ -479,6 +490,18 @@ class Agent:
         if self._target.revision in (self._synced_revision, self._failed_revision):
             return None
         return "startup" if self._synced_revision is None and not self._history else "commit"
+
+    def _empty_target(self) -> bool:
+        """Is the target a revision without objects, while the cluster holds ours?
+
+        Like Argo CD (``allowEmpty: false``), such a revision is never synced automatically:
+        an emptied repository or a wrong ``path`` would otherwise prune everything.
+        """
+        return (
+            self._target is not None
+            and not self._target.objects
+            and any(s.sync is SyncStatus.EXTRA for s in self._states.values())
+        )
 
     def _out_of_sync(self) -> bool:
         prune = self._toggle(Toggle.PRUNE)

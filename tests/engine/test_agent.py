@@ -464,3 +464,26 @@ def test_one_shot_refresh_and_sync_once_without_starting(
     assert not_synced(after) == []
     assert after.revision == revision
     agent.stop()
+
+
+def test_an_emptied_repository_is_not_synced_automatically(
+    cluster: EmbeddedCluster, client: ClusterClient, repo: GitRepo, ns: str
+) -> None:
+    first = repo.push(
+        "Settings",
+        {"ns.yaml": namespace(ns), "settings.yaml": config_map("settings", ns, {"a": "1"})},
+    )
+    with running_agent(cluster.kubeconfig_path, repo) as (agent, events, _):
+        synced(events, first)
+        mark = events.mark()
+        emptied = repo.push("Oops", {"ns.yaml": None, "settings.yaml": None})
+        refused = events.wait(AgentError, after=mark)
+        assert "has no objects" in refused.message
+        assert not [e for e in events.since(mark) if isinstance(e, SyncStarted)]
+        assert state(agent.snapshot(), cm_key(ns, "settings")).sync is SyncStatus.EXTRA
+        client.get("v1", "ConfigMap", ns, "settings")
+
+        mark = events.mark()
+        agent.request_sync()
+        finished = events.wait(SyncFinished, lambda e: e.revision == emptied, after=mark)
+        assert (cm_key(ns, "settings"), "delete") in {(r.key, r.action) for r in finished.results}
