@@ -245,6 +245,8 @@ class Agent:
         self._synced_revision: str | None = None
         self._failed_revision: str | None = None
         self._refused_empty: str | None = None
+        #: A sync asked for while the cluster was away, run once it is back.
+        self._sync_wanted: str | None = None
         self._rejected: RevisionRejected | None = None
         self._scopes: dict[tuple[str, str], bool] = {}
         self._owned_kinds: tuple[tuple[str, str], ...] = ()
@@ -425,7 +427,9 @@ class Agent:
         if self._reachable and self._sync_reason(_Batch()) is not None:
             return 0.0
         now = time.monotonic()
-        times = [d.heal_at for d in self._drifting.values() if d.heal_at is not None]
+        times = []
+        if self._toggle(Toggle.AUTO_SYNC) and self._toggle(Toggle.SELF_HEAL):
+            times = [d.heal_at for d in self._drifting.values() if d.heal_at is not None]
         if not self._reachable:
             times.append(self._reconnect_at)
         if not times:
@@ -442,6 +446,8 @@ class Agent:
                 for drift in self._drifting.values():
                     drift.heal_at = time.monotonic()
         if not self._reachable:
+            if batch.syncs:
+                self._sync_wanted = batch.syncs[-1].reason
             return
         try:
             if batch.refreshes:
@@ -480,6 +486,8 @@ class Agent:
     def _sync_reason(self, batch: _Batch) -> str | None:
         if batch.syncs:
             return batch.syncs[-1].reason
+        if self._sync_wanted is not None:
+            return self._sync_wanted
         if self._target is None or not self._toggle(Toggle.AUTO_SYNC) or self._empty_target():
             return None
         if self._retry_sync:
@@ -811,6 +819,7 @@ class Agent:
 
     def _sync(self, reason: str) -> SyncRecord:
         """Apply the target revision as a whole, prune leftovers, and record it."""
+        self._sync_wanted = None
         target = self._target
         if target is None:
             record = SyncRecord(self._head or "", reason, time.time(), 0.0, (), False)

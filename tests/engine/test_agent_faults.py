@@ -241,3 +241,23 @@ def test_an_agent_killed_with_sigkill_loses_nothing(
     finally:
         agent.stop()
         client.close()
+
+
+def test_a_sync_asked_for_while_the_cluster_is_away_runs_when_it_is_back(
+    cluster: RestartableCluster, repo: GitRepo
+) -> None:
+    ns = unique("faults")
+    first = repo.push("First", settings(ns, 1, "a"))
+    options = AgentOptions(auto_sync=False)
+    with running_agent(cluster.kubeconfig_path, repo, options) as (agent, events, client):
+        events.wait(CommitSeen, lambda e: e.revision == first)
+        mark = events.mark()
+        cluster.stop()
+        events.wait(ClusterReachability, lambda e: not e.reachable)
+        agent.request_sync()
+        cluster.start()
+        events.wait(ClusterReachability, lambda e: e.reachable, after=mark)
+        started = events.wait(SyncStarted, after=mark)
+        assert (started.revision, started.reason) == (first, "manual")
+        synced(events, first, after=mark)
+        assert client.get("v1", "ConfigMap", ns, "cm-0")["data"] == {"value": "a"}
