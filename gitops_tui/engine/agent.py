@@ -33,7 +33,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -60,7 +60,7 @@ from gitops_tui.engine.evaluate import (
 from gitops_tui.engine.heal import HealBackoff, Signature
 from gitops_tui.engine.live import LiveCache, group_of, key_of
 from gitops_tui.engine.source import RefWatcher, read_head, read_revision
-from gitops_tui.engine.sync import execute
+from gitops_tui.engine.sync import WORKERS, execute
 from gitops_tui.manifests.loader import Manifest
 from gitops_tui.model import (
     AgentError,
@@ -665,7 +665,24 @@ class Agent:
             for obj in self._live.objects(group_kind):
                 if self._owned(obj):
                     keys.add(key_of(obj))
+        self._prejudge()
         self._judge(dict.fromkeys(keys, time.time()), announce=False)
+
+    def _prejudge(self) -> None:
+        """Run the dry runs every stale verdict needs side by side, as a sync applies."""
+        if self._target is None:
+            return
+        stale: list[tuple[DesiredObject, Obj]] = []
+        for desired in self._target.objects.values():
+            live = self._live_for(desired)
+            if live is not None and self._known_verdict(desired, live) is None:
+                stale.append((desired, live))
+        if len(stale) < 2:
+            return
+        with ThreadPoolExecutor(WORKERS, thread_name_prefix="agent-judge") as pool:
+            verdicts = pool.map(lambda pair: judge(self._client, *pair), stale)
+            for (desired, _), verdict in zip(stale, verdicts, strict=True):
+                self._verdicts[desired.key] = verdict
 
     def _judge(self, changed: Mapping[ResourceKey, float], announce: bool = True) -> None:
         """Judge each changed resource; with ``announce``, new drift is reported (and healed)."""
@@ -734,6 +751,14 @@ class Agent:
         self._drifting[state.key] = drift
 
     def _verdict(self, desired: DesiredObject, live: Obj) -> Verdict:
+        verdict = self._known_verdict(desired, live)
+        if verdict is None:
+            verdict = judge(self._client, desired, live)
+            self._verdicts[desired.key] = verdict
+        return verdict
+
+    def _known_verdict(self, desired: DesiredObject, live: Obj) -> Verdict | None:
+        """The verdict already reached for exactly this desired and live content, if any."""
         known = self._verdicts.get(desired.key)
         if (
             known is not None
@@ -741,9 +766,7 @@ class Agent:
             and known.live == self._fingerprint(desired.key, live)
         ):
             return known
-        verdict = judge(self._client, desired, live)
-        self._verdicts[desired.key] = verdict
-        return verdict
+        return None
 
     def _fingerprint(self, key: ResourceKey, live: Obj) -> str:
         """The live object's content fingerprint, computed once per resourceVersion."""
@@ -904,15 +927,8 @@ class Agent:
         pairs = []
         for key, desired in target.objects.items():
             live = self._live_for(desired)
-            verdict = self._verdicts.get(key)
-            drift = None
-            if (
-                live is not None
-                and verdict is not None
-                and verdict.desired == desired.fingerprint
-                and verdict.live == self._fingerprint(key, live)
-            ):
-                drift = verdict.items
+            verdict = self._known_verdict(desired, live) if live is not None else None
+            drift = verdict.items if verdict is not None else None
             pairs.append(plan.Pair(key, desired.body, live, drift))
         for key, state in self._states.items():
             if state.sync is SyncStatus.EXTRA and key not in target.objects:
