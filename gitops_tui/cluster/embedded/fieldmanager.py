@@ -353,7 +353,7 @@ def _smd_apply(
     last = owners.get(identity)
     config_fields = scope.ignore_reset(_field_set(config, scope.root))
     owners[identity] = _Owned(config_fields, scope.api_version, True)
-    merged = _prune(scope, merged, owners, last)
+    merged = _prune(scope, merged, owners, last, config_fields)
     owners, _ = _smd_update(scope, live, merged, owners, identity, force)
     return merged, owners
 
@@ -425,14 +425,28 @@ def _smd_update(
     return result, comparison
 
 
-def _prune(scope: _Scope, merged: Any, owners: dict[str, _Owned], last: _Owned | None) -> Any:
+def _prune(
+    scope: _Scope,
+    merged: Any,
+    owners: dict[str, _Owned],
+    last: _Owned | None,
+    applied: FieldSet,
+) -> Any:
     """Remove what the applier applied last time, no longer applies and nobody else owns.
 
     SMD's ``prune``: remove the last applied set, add back what any manager owns
     (``addBackOwnedItems``), then only remove what the applier owned (``addBackDanglingItems``).
+    When the applier still applies every field it applied last time (the usual re-apply), all
+    it removes comes back as owned, so ``merged`` is the answer without the three walks.
     """
     if last is None or last.fields.empty():
         return merged
+    if last.fields.difference(applied).empty():
+        return merged
+    return _prune_walk(scope, merged, owners, last)
+
+
+def _prune_walk(scope: _Scope, merged: Any, owners: dict[str, _Owned], last: _Owned) -> Any:
     root = scope.root
 
     def named(fields: FieldSet) -> FieldSet:
