@@ -893,7 +893,10 @@ class Agent:
         if only is not None:
             steps = tuple(s for s in steps if s.key in only)
         befores = {p.key: dict(p.live) for p in pairs if p.live is not None}
-        outcome = execute(self._client, steps, target.objects, lambda k: befores.get(k))
+        try:
+            outcome = execute(self._client, steps, target.objects, lambda k: befores.get(k))
+        finally:
+            self._syncing = False
         for key, obj in outcome.applied.items():
             desired = target.objects[key]
             self._live.observe(obj)
@@ -916,7 +919,6 @@ class Agent:
         duration = (time.perf_counter() - clock) * 1000.0
         record = SyncRecord(revision, reason, started, duration, outcome.results, ok)
         self._history.appendleft(record)
-        self._syncing = False
         self._emit(SyncFinished(time.time(), revision, duration, outcome.results, ok))
         if outcome.unreachable is not None:
             self._lost(outcome.unreachable)

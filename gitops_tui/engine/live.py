@@ -163,7 +163,7 @@ class LiveCache:
         """Make watches that are waiting to retry try again now (the cluster is back)."""
         self._kick.set()
 
-    def stop(self, timeout: float = 2.0) -> None:
+    def stop(self, timeout: float = 0.5) -> None:
         """Stop every watch; waits up to ``timeout`` seconds for their threads to end.
 
         A watch blocked on a silent connection ends at its next event or bookmark; it reports
