@@ -175,7 +175,7 @@ class GitOpsApp(App[int]):
         self._stale = True
 
     def _redraw_if_stale(self) -> None:
-        if self._stale and self.main.is_mounted:
+        if self._stale and self.main.is_mounted and self.main.is_attached:
             self._stale = False
             self.main.show(self.current_view())
 

@@ -59,27 +59,31 @@ class MainScreen(Screen[None]):
         self._view: View | None = None
         self._entries: tuple[Entry, ...] = ()
         self._query = ""
+        self._detail_due = False
+        self.header = HeaderBar(clock, id="header")
+        self.diagnostics = DiagnosticsBar(id="diagnostics")
+        self.grid = ResourceGrid(id="grid")
+        self.detail = DetailPane(id="detail")
+        self.timeline = TimelineView(clock, id="timeline")
+        self.filter_bar = Vertical(id="filter-bar")
+        self.filter_input = Input(placeholder="filter: kind, name, namespace, status…", id="filter")
 
     def compose(self) -> ComposeResult:
-        yield HeaderBar(self._clock, id="header")
-        yield DiagnosticsBar(id="diagnostics")
-        yield ResourceGrid(id="grid")
+        yield self.header
+        yield self.diagnostics
+        yield self.grid
         with Horizontal(id="lower"):
-            yield DetailPane(id="detail")
-            yield TimelineView(self._clock, id="timeline")
-        with Vertical(id="filter-bar"):
-            yield Input(placeholder="filter: kind, name, namespace, status…", id="filter")
+            yield self.detail
+            yield self.timeline
+        with self.filter_bar:
+            yield self.filter_input
         yield KeyBar(tuple((shown, label) for _, shown, _, label in KEYS), id="keys")
 
     def on_mount(self) -> None:
-        self.query_one("#detail", DetailPane).border_title = "Detail"
-        self.query_one("#timeline", TimelineView).border_title = "Timeline"
-        self.query_one("#filter-bar").display = False
+        self.detail.border_title = "Detail"
+        self.timeline.border_title = "Timeline"
+        self.filter_bar.display = False
         self.grid.focus()
-
-    @property
-    def grid(self) -> ResourceGrid:
-        return self.query_one("#grid", ResourceGrid)
 
     @property
     def selected(self) -> Row | None:
@@ -98,9 +102,9 @@ class MainScreen(Screen[None]):
         """Draw ``view``; the trees are regrouped only when resources or pending edits changed."""
         old = self._view
         self._view = view
-        self.query_one("#header", HeaderBar).show(view.header)
-        self.query_one("#diagnostics", DiagnosticsBar).show(view.problems)
-        self.query_one("#timeline", TimelineView).show(view.timeline)
+        self.header.show(view.header)
+        self.diagnostics.show(view.problems)
+        self.timeline.show(view.timeline)
         if old is None or old.resources is not view.resources or old.pending != view.pending:
             self._entries = arrange(view.resources, view.pending)
             self._refilter()
@@ -117,20 +121,24 @@ class MainScreen(Screen[None]):
         self._show_detail()
 
     def _show_detail(self) -> None:
-        self.query_one("#detail", DetailPane).show(self.selected)
+        self._detail_due = False
+        self.detail.show(self.selected)
 
     @on(ResourceSelected)
     def _selected(self, message: ResourceSelected) -> None:
-        self._show_detail()
+        # The cursor's move is painted first; the detail follows in the next frame, once for
+        # however many moves arrived meanwhile (a held-down arrow key).
+        if not self._detail_due:
+            self._detail_due = True
+            self.call_after_refresh(self._show_detail)
 
     def action_filter(self) -> None:
-        self.query_one("#filter-bar").display = True
-        self.query_one("#filter", Input).focus()
+        self.filter_bar.display = True
+        self.filter_input.focus()
 
     def action_clear_filter(self) -> None:
-        field = self.query_one("#filter", Input)
-        field.value = ""
-        self.query_one("#filter-bar").display = False
+        self.filter_input.value = ""
+        self.filter_bar.display = False
         self.grid.focus()
 
     def action_timeline(self) -> None:
@@ -147,5 +155,5 @@ class MainScreen(Screen[None]):
     @on(Input.Submitted, "#filter")
     def _filter_done(self, event: Input.Submitted) -> None:
         if not event.value:
-            self.query_one("#filter-bar").display = False
+            self.filter_bar.display = False
         self.grid.focus()

@@ -4,19 +4,23 @@ The drifted paths are listed first with their desired and live values and the fi
 that wrote the live value (``kubectl-scale``, ``kubectl-edit``...), because that list is what a
 reader needs at 80x24; the YAML below shows the same fields in context. Secret values are
 masked before anything is drawn.
+
+Drawn with the line API like the trees: moving the cursor swaps this pane's lines without a
+layout pass of the whole screen, so a held-down arrow key stays smooth.
 """
 
 from __future__ import annotations
 
 import json
+from itertools import zip_longest
 from typing import ClassVar
 
-from rich.console import Group, RenderableType
 from rich.style import Style
-from rich.table import Table
 from rich.text import Text
-from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual import events
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from gitops_tui.engine.diff import MASK, normalize_for_display
 from gitops_tui.model import ResourceState
@@ -26,9 +30,11 @@ from gitops_tui.ui.rows import Row
 from gitops_tui.ui.yamlview import masked, yaml_lines
 
 _VALUE_WIDTH = 40
+#: A line of the pane: one text across the width, or a desired | live pair.
+_Line = Text | tuple[Text, Text]
 
 
-class DetailPane(VerticalScroll):
+class DetailPane(ScrollView, can_focus=True):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "detail--title",
         "detail--drift",
@@ -39,106 +45,137 @@ class DetailPane(VerticalScroll):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._body = Static(id="detail-body")
         self._row: Row | None = None
+        self._lines: list[_Line] = []
+        self._strips: dict[tuple[int, int], Strip] = {}
+        self._restyle = False
 
-    def compose(self):  # type: ignore[no-untyped-def]
-        yield self._body
+    @property
+    def text(self) -> str:
+        """The pane's content as plain text (desired | live pairs joined by a bar)."""
+        return "\n".join(
+            line.plain if isinstance(line, Text) else f"{line[0].plain} | {line[1].plain}"
+            for line in self._lines
+        )
 
     def show(self, row: Row | None) -> None:
         if row == self._row and self._row is not None:
             return
         if row is None or self._row is None or row.key != self._row.key:
-            self.scroll_home(animate=False)
+            self.scroll_to(0, 0, animate=False, immediate=True)
         self._row = row
-        self._body.update(self._render_row(row))
+        self._lines = self._build(row)
+        self._strips.clear()
+        self.virtual_size = Size(0, len(self._lines))
+        self.refresh()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(0, len(self._lines))
+
+    def notify_style_update(self) -> None:
+        """The theme changed: the lines carry its colours, so build them again."""
+        super().notify_style_update()
+        self._restyle = True
+        self._strips.clear()
+
+    def render_line(self, y: int) -> Strip:
+        if self._restyle:
+            self._restyle = False
+            self._lines = self._build(self._row)
+        width = self.scrollable_content_region.width
+        index = int(self.scroll_offset.y) + y
+        if index >= len(self._lines):
+            return Strip.blank(width)
+        strip = self._strips.get((index, width))
+        if strip is None:
+            strip = self._strips[(index, width)] = self._render_line(self._lines[index], width)
+        return strip
+
+    def _render_line(self, line: _Line, width: int) -> Strip:
+        if isinstance(line, Text):
+            return self._strip(line, width)
+        left = (width - 1) // 2
+        desired, live = line
+        return Strip.join(
+            [self._strip(desired, left), Strip.blank(1), self._strip(live, width - left - 1)]
+        )
+
+    def _strip(self, text: Text, width: int) -> Strip:
+        fitted = text.copy()
+        fitted.truncate(width, overflow="ellipsis", pad=True)
+        return Strip(list(fitted.render(self.app.console)), width)
 
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(name)
 
-    def _render_row(self, row: Row | None) -> RenderableType:
+    def _build(self, row: Row | None) -> list[_Line]:
+        muted = self._style("detail--muted")
         if row is None or row.key is None:
-            return Text(
-                "Select a resource to see its desired and live state.", self._style("detail--muted")
-            )
-        parts: list[RenderableType] = [self._title(row)]
+            return [Text("Select a resource to see its desired and live state.", muted)]
+        lines: list[_Line] = [self._title(row)]
         state = row.state
         if state is None:
-            parts.append(
-                Text(
-                    "Only in the working tree: commit it (c) to deploy it.",
-                    self._style("detail--muted"),
-                )
-            )
-            return Group(*parts)
+            lines.append(Text("Only in the working tree: commit it (c) to deploy it.", muted))
+            return lines
+        if state.health_message:
+            lines.append(Text(state.health_message, muted))
         if state.drift:
-            parts.append(self._drift(state))
-        parts.append(self._yaml(state))
-        return Group(*parts)
+            lines.extend(self._drift(state))
+        lines.append(Text(""))
+        heading = self._style("detail--heading")
+        lines.append((Text("Desired (Git)", heading), Text("Live (cluster)", heading)))
+        paths = [d.path for d in state.drift]
+        desired = self._side(state.desired, paths, "not in Git")
+        live = self._side(state.live, paths, "not in the cluster")
+        lines.extend(
+            (left, right) for left, right in zip_longest(desired, live, fillvalue=Text(""))
+        )
+        return lines
 
     def _title(self, row: Row) -> Text:
-        title = Text(no_wrap=True, overflow="ellipsis")
+        muted = self._style("detail--muted")
+        title = Text()
         title.append(str(row.key), self._style("detail--title"))
         state = row.state
         if state is not None:
-            sync = sync_badge(state.sync)
             if state.sync is not None:
+                sync = sync_badge(state.sync)
                 title.append(f"  {sync.text}", self._style(sync.style))
             health = health_badge(state.health)
             title.append(f"  {health.text}", self._style(health.style))
-            if state.health_message:
-                title.append(f" ({state.health_message})", self._style("detail--muted"))
             if state.source:
-                title.append(f"  {state.source}", self._style("detail--muted"))
+                title.append(f"  {state.source}", muted)
             if state.owner is not None:
-                title.append(f"  owned by {state.owner}", self._style("detail--muted"))
+                title.append(f"  owned by {state.owner}", muted)
         if row.pending is not None:
             symbol, word = PENDING_MARKS[row.pending]
             title.append(f"  {symbol} {word} in the working tree", self._style("badge--warn"))
         return title
 
-    def _drift(self, state: ResourceState) -> Table:
-        table = Table(
-            title=f"Drifted fields ({len(state.drift)})",
-            title_justify="left",
-            title_style=self._style("detail--heading"),
-            box=None,
-            pad_edge=False,
-            expand=True,
-        )
-        table.add_column("path", style=self._style("detail--drift"), ratio=3)
-        table.add_column("desired", ratio=2)
-        table.add_column("live", ratio=2)
-        table.add_column("changed by", ratio=2)
+    def _drift(self, state: ResourceState) -> list[_Line]:
+        lines: list[_Line] = [
+            Text(f"Drifted fields ({len(state.drift)}):", self._style("detail--heading"))
+        ]
         secret = state.key.kind == "Secret" and not state.key.group
+        drift_style = self._style("detail--drift")
         for drift in state.drift:
             hidden = secret and drift.path.startswith((".data", ".stringData"))
             desired, live = (MASK, MASK) if hidden else (_value(drift.desired), _value(drift.live))
-            table.add_row(drift.path, desired, live, drift.manager or "unknown")
-        return table
+            line = Text("  ")
+            line.append(drift.path, drift_style)
+            line.append(f"  desired {desired}  live {live}  by {drift.manager or 'unknown'}")
+            lines.append(line)
+        return lines
 
-    def _yaml(self, state: ResourceState) -> Table:
-        paths = [d.path for d in state.drift]
-        table = Table(box=None, pad_edge=False, expand=True, show_edge=False)
-        heading = self._style("detail--heading")
-        table.add_column("Desired (Git)", header_style=heading, ratio=1, no_wrap=True)
-        table.add_column("Live (cluster)", header_style=heading, ratio=1, no_wrap=True)
-        table.add_row(
-            self._side(state.desired, paths, "not in Git"),
-            self._side(state.live, paths, "not in the cluster"),
-        )
-        return table
-
-    def _side(self, obj: dict[str, object] | None, paths: list[str], absent: str) -> Text:
+    def _side(self, obj: dict[str, object] | None, paths: list[str], absent: str) -> list[Text]:
         if obj is None:
-            return Text(absent, self._style("detail--muted"))
+            return [Text(absent, self._style("detail--muted"))]
         shown = normalize_for_display(masked(obj) or {}, secret=obj.get("kind") == "Secret")
-        text = Text()
         drift_style = self._style("detail--drift")
-        for line in yaml_lines(shown, paths):
-            text.append(line.text + "\n", drift_style if line.drifted else None)
-        text.rstrip()
-        return text
+        return [
+            Text(line.text, drift_style if line.drifted else "")
+            for line in yaml_lines(shown, paths)
+        ]
 
 
 def _value(value: object) -> str:

@@ -55,8 +55,20 @@ class ResourceGrid(ScrollView, can_focus=True):
         self._rows: tuple[Row, ...] = ()
         self._cursor = 0
         self._selected: ResourceKey | None = None
+        self._styles: dict[str, Style] = {}
         self.desired_title = "Desired · Git HEAD"
         self.live_title = "Live · cluster"
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()
+
+    def _style(self, name: str) -> Style:
+        """A component class's style, looked up once per theme (lines are drawn often)."""
+        style = self._styles.get(name)
+        if style is None:
+            style = self._styles[name] = self.get_component_rich_style(name)
+        return style
 
     @property
     def rows(self) -> tuple[Row, ...]:
@@ -165,11 +177,11 @@ class ResourceGrid(ScrollView, can_focus=True):
             return self._title_line(width)
         index = int(self.scroll_offset.y) + y - _TITLE_LINES
         if index >= len(self._rows):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width)
         row = self._rows[index]
         segments = self._segments(row, width)
         if index == self._cursor and self.has_focus_within_screen:
-            cursor = self.get_component_rich_style("grid--cursor")
+            cursor = self._style("grid--cursor")
             segments = [Segment(text, (style or Style()) + cursor) for text, style, _ in segments]
         return Strip(segments, width)
 
@@ -189,8 +201,8 @@ class ResourceGrid(ScrollView, can_focus=True):
 
     def _title_line(self, width: int) -> Strip:
         left, right, sync_w, health_w = self._layout(width)
-        style = self.get_component_rich_style("grid--title")
-        sep = self.get_component_rich_style("grid--separator")
+        style = self._style("grid--title")
+        sep = self._style("grid--separator")
         wide = sync_w > 2
         badges = f"{'Sync':<{sync_w}}{'Health':<{health_w}}" if wide else "S H "
         segments = [
@@ -206,11 +218,11 @@ class ResourceGrid(ScrollView, can_focus=True):
         if row.kind is not RowKind.RESOURCE:
             name = "grid--namespace" if row.kind is RowKind.NAMESPACE else "grid--kind"
             label = f"▾ {row.label}" if row.kind is RowKind.NAMESPACE else f"  ▸ {row.label}"
-            return [Segment(set_cell_size(label, width), self.get_component_rich_style(name))]
+            return [Segment(set_cell_size(label, width), self._style(name))]
         indent = "  " * row.depth
-        absent = self.get_component_rich_style("grid--absent")
+        absent = self._style("grid--absent")
         segments = self._desired_cell(row, indent, left)
-        segments.append(Segment("│", self.get_component_rich_style("grid--separator")))
+        segments.append(Segment("│", self._style("grid--separator")))
         state = row.state
         if state is not None and state.live is not None:
             segments.append(Segment(set_cell_size(f"{indent}{row.label}", right)))
@@ -229,9 +241,7 @@ class ResourceGrid(ScrollView, can_focus=True):
             (health_badge(state.health), health_w),
         ):
             text = badge.text if wide else badge.symbol
-            segments.append(
-                Segment(set_cell_size(text, cell - 1), self.get_component_rich_style(badge.style))
-            )
+            segments.append(Segment(set_cell_size(text, cell - 1), self._style(badge.style)))
             segments.append(Segment(" "))
         return segments
 
@@ -244,7 +254,7 @@ class ResourceGrid(ScrollView, can_focus=True):
             return [Segment(set_cell_size(name, width))]
         symbol, word = PENDING_MARKS[pending]
         mark = f" {symbol} {word}"
-        style = self.get_component_rich_style("grid--pending")
+        style = self._style("grid--pending")
         name_w = max(0, width - len(mark))
         if len(name) < name_w:
             name_w = len(name)
