@@ -96,8 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
     if handler is None:
-        # Until the dashboard lands, the bare command serves the embedded cluster.
-        args = parser.parse_args(["cluster", "serve", *(argv or sys.argv[1:])])
+        # The bare command is `up` on the current directory: the app on a terminal.
+        args = parser.parse_args(["up"])
         handler = args.handler
     result: int = handler(args)
     return result
