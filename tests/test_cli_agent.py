@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -301,6 +302,33 @@ def test_ctrl_c_stops_up_cleanly_even_right_after_ready(
     assert "Stopped. Git and the cluster keep the state" in errors
     assert "Traceback" not in errors
     assert ServingLock(interrupted.state).try_acquire()
+
+
+def test_ctrl_c_while_the_cluster_starts_leaves_nothing_running(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    where = (str(tmp_path / "app"), "--state-dir", str(tmp_path / "state"))
+    starting = subprocess.Popen(
+        [sys.executable, "-m", "gitops_tui", "up", *where, "--cluster", "embedded", "--headless"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert starting.stdout is not None
+    for line in starting.stdout:
+        if line.startswith("--cluster embedded"):  # said just before the cluster starts
+            starting.send_signal(signal.SIGINT)
+            break
+    rest = starting.stdout.read()
+    assert starting.wait(timeout=30) == 0
+    assert "Traceback" not in rest
+    assert (
+        rest.rstrip()
+        .splitlines()[-1]
+        .startswith(("Interrupted while starting: nothing was left running.", "Stopped."))
+    )
+    assert ServingLock(tmp_path / "state").try_acquire()
 
 
 def test_commands_work_without_up_on_the_cluster_it_left(

@@ -213,45 +213,66 @@ def _up(args: argparse.Namespace) -> int:
         from gitops_tui.ui.run import run_tui
 
         return run_tui(Path(args.path), args.cluster, options, args.state_dir, cluster_options())
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    stopping = _Stopping()
+    previous = {sig: signal.signal(sig, stopping.signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        return _run_headless(args, options, headless, stop)
+        return _run_headless(args, options, headless, stopping)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
 
+class _Interrupted(Exception):
+    """Ctrl-C or SIGTERM while the sandbox and its cluster were still being started."""
+
+
+class _Stopping:
+    """SIGINT and SIGTERM: interrupt the start-up (which may take minutes for kind), or end the
+    event loop once running, so the agent and the cluster are always stopped in order."""
+
+    def __init__(self) -> None:
+        self.requested = threading.Event()
+        self.starting = True
+
+    def signal(self, signum: int, frame: FrameType | None) -> None:
+        self.requested.set()
+        if self.starting:
+            self.starting = False
+            raise _Interrupted
+
+
 def _run_headless(
-    args: argparse.Namespace, options: AgentOptions, asked: bool, stop: threading.Event
+    args: argparse.Namespace, options: AgentOptions, asked: bool, stopping: _Stopping
 ) -> int:
     # With --json, stdout carries events only; everything else goes to stderr.
     say = progress_to(sys.stderr if args.json else sys.stdout)
     if not asked:
         say("Not a terminal: running headless (say --headless to run so anywhere).")
     printer = _Printer(args.json, sys.stdout)
-    session = Session.open(
-        Path(args.path),
-        args.cluster,
-        options,
-        printer.put,
-        args.state_dir,
-        say,
-        cluster_options=cluster_options(),
-    )
+    session: Session | None = None
+    try:
+        session = Session.open(
+            Path(args.path),
+            args.cluster,
+            options,
+            printer.put,
+            args.state_dir,
+            say,
+            cluster_options=cluster_options(),
+        )
+        stopping.starting = False
+    except _Interrupted:
+        if session is not None:  # the signal came just after the start-up finished
+            session.close()
+        say("Interrupted while starting: nothing was left running.")
+        return 0
     try:
         info = session.provider_info
-        if stop.is_set():
-            return 0
         head = session.workspace.deployed_revision()
         printer.put(Ready(time.time(), info.name, info.server, head))
         session.agent.start()
         say(f"kubectl: export KUBECONFIG={info.kubeconfig}  (or `gitops-tui kubectl ...`)")
-        while not stop.is_set():
+        while not stopping.requested.is_set():
             printer.drain(timeout=0.1)
     finally:
         session.close()
