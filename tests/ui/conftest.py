@@ -70,11 +70,11 @@ def make_app(tmp_path: Path) -> Iterator[Callable[..., GitOpsApp]]:
     """Apps on a real session over the sandbox ``tmp_path/app`` (seeded with the example app)."""
     apps: list[GitOpsApp] = []
 
-    def make(options: AgentOptions | None = None) -> GitOpsApp:
+    def make(options: AgentOptions | None = None, cluster: str = "embedded") -> GitOpsApp:
         def open_session(on_event: EventSink, progress: Progress) -> Session:
             return Session.open(
                 tmp_path / "app",
-                "embedded",
+                cluster,
                 options or AgentOptions(poll_interval=0.5),
                 on_event,
                 tmp_path / "state",

@@ -20,6 +20,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from gitops_tui.cluster.client import NotFound
+from gitops_tui.cluster.embedded.cluster import CONTEXT_NAME, EmbeddedCluster
 from gitops_tui.commands.kubectl import run_kubectl
 from gitops_tui.engine.agent import AgentOptions
 from gitops_tui.model import (
@@ -51,7 +52,7 @@ from gitops_tui.ui.screens.history import HistoryScreen
 from gitops_tui.ui.screens.main import MainScreen
 from gitops_tui.ui.screens.worktree import WorkingTreeScreen
 from gitops_tui.ui.simulation import kubectl_edit_args
-from tests.ui.conftest import Recorder, screen_text, until
+from tests.ui.conftest import FAST, Recorder, screen_text, until
 
 CONFIG_MAP = ResourceKey("", "ConfigMap", "shop", "api-config")
 FRONTEND = ResourceKey("apps", "Deployment", "shop", "frontend")
@@ -434,3 +435,38 @@ def test_kubectl_edit_of_the_selected_resource(
         assert os.environ["KUBE_EDITOR"] == str(editor)
 
     drive(make_app(), recorder, scenario)
+
+
+def test_an_unreachable_cluster_shows_in_the_header_and_recovers(
+    make_app: Any, recorder: Recorder, tmp_path: Path, monkeypatch: Any
+) -> None:
+    cluster = EmbeddedCluster(state_dir=tmp_path / "cluster", options=FAST)
+    cluster.start()
+    port = int(cluster.url.rsplit(":", 1)[1])
+    monkeypatch.setenv("KUBECONFIG", str(cluster.kubeconfig_path))
+    restarted: list[EmbeddedCluster] = []
+
+    async def scenario(app: GitOpsApp, pilot: Pilot[Any]) -> None:
+        await asyncio.to_thread(cluster.stop)
+        await until(
+            pilot,
+            lambda: "cluster unreachable" in screen_text(app),
+            "the header to say the cluster is unreachable",
+        )
+        view = app.main.view
+        assert view is not None and not view.header.reachable
+        assert all(s.sync in (SyncStatus.UNKNOWN, None) for s in view.resources)
+        assert any("does not answer" in text for text, _ in view.problems)
+
+        again = EmbeddedCluster(state_dir=tmp_path / "cluster", port=port, options=FAST)
+        restarted.append(again)
+        await asyncio.to_thread(again.start)
+        await until(pilot, lambda: synced(app), "the agent to converge again")
+        assert "cluster unreachable" not in screen_text(app)
+        assert any("reachable again" in e.text for e in app.timeline.entries)
+
+    try:
+        drive(make_app(cluster=f"context:{CONTEXT_NAME}"), recorder, scenario)
+    finally:
+        for running in (cluster, *restarted):
+            running.stop()
