@@ -17,6 +17,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from types import FrameType
 
@@ -80,7 +81,8 @@ def run_kubectl(info: ProviderInfo, args: list[str]) -> int:
     """Run kubectl with ``args`` on ``info``'s cluster; its exit status.
 
     Ctrl-C reaches kubectl (it shares the terminal's process group) and ends it; this process
-    only waits, so the cluster it may have started is still stopped properly afterwards.
+    only waits, so the cluster it may have started is still stopped properly afterwards. Shared
+    with the app, which hands kubectl the terminal for ``kubectl edit``.
     """
     context = (
         []
@@ -96,7 +98,10 @@ def run_kubectl(info: ProviderInfo, args: list[str]) -> int:
             for child in children:
                 child.send_signal(signum)
 
-    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
+    # Signal handlers belong to the main thread; elsewhere (an app worker) kubectl just runs.
+    signals = (signal.SIGINT, signal.SIGTERM)
+    on_main = threading.current_thread() is threading.main_thread()
+    previous = {sig: signal.signal(sig, forward) for sig in signals} if on_main else {}
     try:
         children.append(subprocess.Popen([str(kubectl_path()), *context, *args], env=env))
         return children[0].wait()
