@@ -64,11 +64,15 @@ class Terminal:
                     self.screen += os.read(self.master, 65536)
                 except OSError:
                     break
-        if self.process.poll() is None:
+        try:
+            code = self.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
-            raise AssertionError(f"still running after {timeout}s:\n{self.text()[-3000:]}")
+            raise AssertionError(
+                f"still running after {timeout}s:\n{self.text()[-3000:]}"
+            ) from None
         os.close(self.master)
-        return self.process.returncode
+        return code
 
 
 def test_the_bare_command_opens_the_app_on_the_example_app(tmp_path: Path) -> None:
