@@ -40,6 +40,7 @@ from gitops_tui.ui.messages import (
     CommitPushed,
     DriftSimulated,
     HistoryRead,
+    SessionFailed,
     StatusRead,
     WorkingTreeCompared,
 )
@@ -470,3 +471,24 @@ def test_an_unreachable_cluster_shows_in_the_header_and_recovers(
     finally:
         for running in (cluster, *restarted):
             running.stop()
+
+
+def test_a_cluster_that_cannot_be_reached_at_start_is_explained(
+    make_app: Any, recorder: Recorder, tmp_path: Path, monkeypatch: Any
+) -> None:
+    empty = tmp_path / "kubeconfig"
+    empty.write_text("apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n")
+    monkeypatch.setenv("KUBECONFIG", str(empty))
+    app = make_app(cluster="context:nowhere")
+
+    async def run() -> None:
+        async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
+            failed = await until(pilot, lambda: recorder.of(SessionFailed), "the refusal")
+            assert "nowhere" in failed[0].reason
+            await until(pilot, lambda: "nowhere" in screen_text(app), "the reason on screen")
+            assert "cannot start" in screen_text(app)
+            await pilot.press("c", "s", "r")  # nothing to act on: ignored, no crash
+            assert isinstance(app.screen, MainScreen)
+
+    asyncio.run(run())
+    assert app.session is None and app.failure is not None

@@ -28,7 +28,6 @@ LIMIT = 50
 
 class HistoryScreen(Screen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "choose", "Preview revert", show=False),
         Binding("y", "confirm", "Revert"),
         Binding("escape,q,n", "cancel", "Back"),
     ]
