@@ -180,16 +180,10 @@ class ResourceGrid(ScrollView, can_focus=True):
             return Strip.blank(width)
         row = self._rows[index]
         segments = self._segments(row, width)
-        if index == self._cursor and self.has_focus_within_screen:
+        if index == self._cursor:
             cursor = self._style("grid--cursor")
             segments = [Segment(text, (style or Style()) + cursor) for text, style, _ in segments]
         return Strip(segments, width)
-
-    @property
-    def has_focus_within_screen(self) -> bool:
-        """The cursor shows while the grid or nothing else has focus (not behind a filter)."""
-        focused = self.screen.focused
-        return focused is None or focused is self
 
     def _layout(self, width: int) -> tuple[int, int, int, int]:
         """Widths of the desired cell, the live cell, and the two badges."""
