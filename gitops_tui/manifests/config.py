@@ -13,22 +13,23 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from kubernetes_validate.utils import all_versions
-
 from gitops_tui.manifests.catalog import RULES
 from gitops_tui.manifests.findings import Finding, Severity, SourcePos
+from gitops_tui.manifests.schemas import schema_root
 from gitops_tui.manifests.yamlpos import parse
 
 CONFIG_FILE = ".gitops-tui.yaml"
 _KNOWN_KEYS = ("path", "kubernetesVersion", "disabledRules")
 _VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.\d+)?$")
+_SCHEMA_FOLDER = re.compile(r"^v(\d+)\.(\d+)\.\d+-local-strict$")
 
 
 @functools.cache
 def supported_versions() -> tuple[str, ...]:
     """Kubernetes minor versions whose schemas ship offline, oldest first (``1.25``...)."""
-    minors = {".".join(version.split(".")[:2]) for version in all_versions()}
-    return tuple(sorted(minors, key=lambda v: tuple(int(p) for p in v.split("."))))
+    found = (_SCHEMA_FOLDER.match(entry.name) for entry in schema_root().iterdir())
+    minors = {(int(m.group(1)), int(m.group(2))) for m in found if m is not None}
+    return tuple(f"{major}.{minor}" for major, minor in sorted(minors))
 
 
 def default_version() -> str:

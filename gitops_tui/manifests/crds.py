@@ -53,11 +53,19 @@ _EMBEDDED = ("apiVersion", "kind", "metadata")
 
 @dataclass(frozen=True)
 class CustomKind:
-    """One served version of a custom kind."""
+    """One served version of a custom kind, as ``spec.versions[index]`` of ``crd`` defines it.
 
-    validator: jsonschema_rs.Validator
+    ``validator`` is None when the CRD's schema cannot be compiled; ``problem`` then says why
+    (reported on the CRD, and its objects go unchecked rather than wrongly flagged).
+    """
+
+    validator: jsonschema_rs.Validator | None
     schema: Mapping[str, Any]
     namespaced: bool
+    crd: Manifest
+    index: int
+    problem: str = ""
+    problem_path: tuple[str | int, ...] = ()
 
 
 def _nullable(schema: dict[str, Any]) -> None:
@@ -128,15 +136,21 @@ def custom_kinds(manifests: Iterable[Manifest], builtin: BuiltinSchemas) -> dict
         group = _text(spec.get("group"))
         namespaced = spec.get("scope", "Namespaced") != "Cluster"
         versions = spec.get("versions")
-        for version in versions if isinstance(versions, list) else ():
+        for index, version in enumerate(versions if isinstance(versions, list) else ()):
             if not isinstance(version, Mapping) or version.get("served") is False:
                 continue
             wrapper = version.get("schema")
             raw = wrapper.get("openAPIV3Schema") if isinstance(wrapper, Mapping) else None
             schema = translator.root(raw if isinstance(raw, Mapping) else {"type": "object"})
-            validator = jsonschema_rs.Draft4Validator(
-                schema, registry=builtin.registry, validate_formats=False
-            )
             gvk = (group, _text(version.get("name")), kind)
-            kinds[gvk] = CustomKind(validator, schema, namespaced)
+            try:
+                validator = jsonschema_rs.Draft4Validator(
+                    schema, registry=builtin.registry, validate_formats=False
+                )
+            except (jsonschema_rs.ValidationError, ValueError) as exc:
+                problem = str(exc).splitlines()[0]
+                path = tuple(getattr(exc, "instance_path", ()))
+                kinds[gvk] = CustomKind(None, schema, namespaced, manifest, index, problem, path)
+                continue
+            kinds[gvk] = CustomKind(validator, schema, namespaced, manifest, index)
     return kinds

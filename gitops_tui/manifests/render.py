@@ -23,6 +23,7 @@ from gitops_tui.manifests.loader import (
     manifest_paths,
     tree_paths,
 )
+from gitops_tui.manifests.yamlpos import parse, position_in
 
 
 def _under(path: str, folder: str) -> bool:
@@ -57,10 +58,26 @@ def _plain(files: Mapping[str, bytes], folder: str) -> LoadResult:
     return LoadResult(loaded.manifests, (*loaded.findings, *hints))
 
 
-def _missing_path(config: RepoConfig) -> LoadResult:
-    message = f"path {config.path!r} is not a directory of the repository"
-    finding = Finding(Severity.ERROR, "config", message, SourcePos(CONFIG_FILE, 1))
-    return LoadResult((), (finding,))
+def _missing_path(config: RepoConfig, config_text: bytes) -> LoadResult:
+    """The error for a ``path`` naming no folder, on the line that sets it."""
+    where = SourcePos(CONFIG_FILE, 1)
+    parsed = parse(CONFIG_FILE, config_text)
+    if parsed.documents:
+        _, line, column = position_in(parsed.documents[0].positions, ("path",))
+        where = SourcePos(CONFIG_FILE, line, column)
+    message = (
+        f"path {config.path!r} is not a directory of the repository: nothing would be "
+        "deployed; fix the path"
+    )
+    return LoadResult((), (Finding(Severity.ERROR, "config", message, where),))
+
+
+def missing_path(root: Path, config: RepoConfig) -> LoadResult | None:
+    """The config error when ``config.path`` is not a folder of the tree at ``root``."""
+    if (root / config.path).is_dir():
+        return None
+    config_file = root / CONFIG_FILE
+    return _missing_path(config, config_file.read_bytes() if config_file.is_file() else b"")
 
 
 def is_kustomized(root: Path, config: RepoConfig) -> bool:
@@ -69,8 +86,9 @@ def is_kustomized(root: Path, config: RepoConfig) -> bool:
 
 def render(root: Path, config: RepoConfig) -> LoadResult:
     """The desired state of the working tree at ``root`` (paths relative to ``root``)."""
-    if not (root / config.path).is_dir():
-        return _missing_path(config)
+    missing = missing_path(root, config)
+    if missing is not None:
+        return missing
     if is_kustomized(root, config):
         return build(root, config.path)
     selected, hints = plain_selection(tree_paths(root), config.path)
@@ -86,6 +104,8 @@ def render(root: Path, config: RepoConfig) -> LoadResult:
 
 def render_files(files: Mapping[str, bytes], config: RepoConfig) -> LoadResult:
     """The desired state of a revision given as ``path -> content`` (e.g. Git blobs)."""
+    if config.path != "." and not any(_under(path, config.path) for path in files):
+        return _missing_path(config, files.get(CONFIG_FILE, b""))
     kustomized = any(
         PurePosixPath(path) == PurePosixPath(config.path) / name
         for path in files

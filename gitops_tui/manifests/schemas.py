@@ -14,8 +14,9 @@ each kind's validator is compiled once (a few microseconds per object afterwards
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
@@ -35,11 +36,21 @@ def definition_ref(name: str) -> dict[str, str]:
     return {"$ref": f"{DEFINITIONS_URI}#/$defs/{name}"}
 
 
+@functools.cache
+def schema_root() -> Path:
+    """kubernetes-validate's folder of bundled schemas, found without importing the package
+    (its import pulls in the pure-Python jsonschema, a noticeable start-up cost for ``check``).
+    """
+    spec = importlib.util.find_spec("kubernetes_validate")
+    locations = list(spec.submodule_search_locations or ()) if spec else []
+    if not locations:
+        raise RuntimeError("kubernetes-validate is not installed: reinstall gitops-tui")
+    return Path(locations[0]) / "kubernetes-json-schema"
+
+
 def _load_document(version: str) -> dict[str, Any]:
-    folder = resources.files("kubernetes_validate").joinpath(
-        "kubernetes-json-schema", f"v{version}.0-local-strict"
-    )
-    with folder.joinpath("_definitions.json").open("r", encoding="utf-8") as handle:
+    folder = schema_root() / f"v{version}.0-local-strict"
+    with (folder / "_definitions.json").open("r", encoding="utf-8") as handle:
         document: dict[str, Any] = json.load(handle)
     definitions = document["$defs"]
     for name in _SCALAR_UNIONS:

@@ -15,20 +15,22 @@ from gitops_tui.manifests.catalog import DISABLE_ANNOTATION, RULES
 from gitops_tui.manifests.config import RepoConfig
 from gitops_tui.manifests.crds import CRD_GROUP, custom_kinds
 from gitops_tui.manifests.findings import Finding, Severity, sort_key
-from gitops_tui.manifests.loader import LoadResult, Manifest
+from gitops_tui.manifests.loader import LoadResult, Manifest, bulk_build
 from gitops_tui.manifests.rules.apis import check_api_version
 from gitops_tui.manifests.rules.context import Context, ObjectRule, RepoRule, mapping, report
-from gitops_tui.manifests.rules.identity import check_duplicates, check_identity
+from gitops_tui.manifests.rules.identity import check_duplicates, check_identity, effective_key
 from gitops_tui.manifests.rules.references import check_namespaces, check_service_selectors
-from gitops_tui.manifests.rules.schema import check_schema
+from gitops_tui.manifests.rules.schema import check_crd_schemas, check_schema
 from gitops_tui.manifests.rules.secrets import check_plaintext_secret
 from gitops_tui.manifests.rules.workloads import check_images, check_requests, check_selector
 from gitops_tui.manifests.schemas import builtin_schemas
+from gitops_tui.model import ResourceKey
 
 OBJECT_RULES: tuple[ObjectRule, ...] = (
     check_identity,
     check_api_version,
     check_schema,
+    check_crd_schemas,
     check_plaintext_secret,
     check_images,
     check_requests,
@@ -88,18 +90,26 @@ class Validator:
             self._cache[manifest] = cached
         return cached
 
+    def identity(self, manifest: Manifest) -> ResourceKey:
+        """The object's key once applied (``default`` namespace filled in where it applies),
+        using the custom kinds of the state validated last."""
+        return effective_key(manifest, self._context)
+
     def validate(self, result: LoadResult) -> tuple[Finding, ...]:
         """Load findings plus every rule's findings, sorted by place, without disabled ones."""
         manifests = result.manifests
         self._update_custom_kinds(manifests)
         findings = list(result.findings)
-        for manifest in manifests:
-            findings.extend(self._object_findings(manifest))
-        disabled_by_key = {m.key: disabled_for(m) for m in manifests}
-        for repo_rule in REPO_RULES:
-            for finding in repo_rule(manifests, self._context):
-                if finding.key is None or finding.rule not in disabled_by_key.get(finding.key, ()):
-                    findings.append(finding)
+        with bulk_build():
+            for manifest in manifests:
+                findings.extend(self._object_findings(manifest))
+            disabled_by_key = {m.key: disabled_for(m) for m in manifests}
+            for repo_rule in REPO_RULES:
+                for finding in repo_rule(manifests, self._context):
+                    if finding.key is None or finding.rule not in disabled_by_key.get(
+                        finding.key, ()
+                    ):
+                        findings.append(finding)
         kept = [f for f in findings if f.rule not in self.config.disabled_rules]
         return tuple(sorted(kept, key=sort_key))
 

@@ -13,6 +13,7 @@ Runs in a worker thread; set the ``stop`` event to end it.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -20,7 +21,7 @@ from pathlib import Path, PurePosixPath
 import watchfiles
 
 from gitops_tui.manifests.config import CONFIG_FILE, RepoConfig, load_config
-from gitops_tui.manifests.findings import Finding
+from gitops_tui.manifests.findings import Finding, sort_key
 from gitops_tui.manifests.loader import (
     KUSTOMIZATION_FILES,
     MANIFEST_SUFFIXES,
@@ -29,14 +30,16 @@ from gitops_tui.manifests.loader import (
     load_file,
     tree_paths,
 )
-from gitops_tui.manifests.render import is_kustomized, plain_selection, render
+from gitops_tui.manifests.render import is_kustomized, missing_path, plain_selection, render
 from gitops_tui.manifests.validate import Validator
 
 #: Quiet time that ends a burst of file events.
 DEBOUNCE_MS = 200
 #: Longest a continuous stream of events is held back before a state is yielded anyway.
 _MAX_HOLD_MS = 2_000
-_POLL_STOP_MS = 500
+#: How often the file-system watcher reports back while idle: the resolution of the quiet
+#: time, and how quickly ``stop`` is noticed.
+_TICK_MS = 50
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,10 @@ class DesiredState:
     def has_errors(self) -> bool:
         return any(finding.is_error for finding in self.findings)
 
+    def is_stale(self, manifest: Manifest) -> bool:
+        """Whether ``manifest`` is the last good reading of a file that no longer parses."""
+        return manifest.source.path in self.stale
+
 
 def _broken(result: LoadResult) -> bool:
     return any(finding.rule == "yaml-syntax" for finding in result.findings)
@@ -61,35 +68,48 @@ class ManifestWatcher:
     """Desired states of the working tree at ``root``, one per burst of saves."""
 
     def __init__(self, root: Path, config: RepoConfig | None = None) -> None:
-        self.root = root
+        self.root = root.resolve()
         self._fixed_config = config
-        self._config = config or load_config(root)[0]
+        self._config = config or RepoConfig()
+        self._config_findings: tuple[Finding, ...] = ()
         self._validator = Validator(self._config)
         self._paths: set[str] = set()
         self._loaded: dict[str, LoadResult] = {}
         self._good: dict[str, tuple[Manifest, ...]] = {}
         self._rendered: LoadResult | None = None
+        self._reload_config()
+
+    def _relative(self, path: str) -> PurePosixPath | None:
+        try:
+            return PurePosixPath(Path(path).relative_to(self.root).as_posix())
+        except ValueError:
+            return None
 
     def _relevant(self, change: watchfiles.Change, path: str) -> bool:
-        try:
-            relative = PurePosixPath(Path(path).relative_to(self.root).as_posix())
-        except ValueError:
-            return False
-        if any(part.startswith(".") for part in relative.parts[:-1]):
+        relative = self._relative(path)
+        if relative is None or any(part.startswith(".") for part in relative.parts[:-1]):
             return False  # .git, the sandbox state dir, editor folders
         name = relative.name
         if name == CONFIG_FILE or name in KUSTOMIZATION_FILES:
             return True
         if name.startswith("."):
             return False
+        if relative.suffix in MANIFEST_SUFFIXES or self._is_folder(relative.as_posix()):
+            return True
         # A kustomization may read any file (generators); plain trees only manifests.
-        return is_kustomized(self.root, self._config) or relative.suffix in MANIFEST_SUFFIXES
+        return is_kustomized(self.root, self._config)
+
+    def _is_folder(self, relative: str) -> bool:
+        """A folder now, or one that held files we know (moved or deleted as a whole)."""
+        prefix = relative + "/"
+        return (self.root / relative).is_dir() or any(p.startswith(prefix) for p in self._paths)
 
     def _reload_config(self) -> None:
         if self._fixed_config is None:
-            self._config = load_config(self.root)[0]
+            self._config, self._config_findings = load_config(self.root)
             self._validator = Validator(self._config)
         self._loaded.clear()
+        self._good.clear()
 
     def _load(self, path: str) -> None:
         try:
@@ -103,7 +123,7 @@ class ManifestWatcher:
         if not _broken(result):
             self._good[path] = result.manifests
 
-    def _plain_state(self, changed: set[str]) -> DesiredState:
+    def _plain_state(self, changed: set[str]) -> tuple[LoadResult, set[str]]:
         selected, hints = plain_selection(self._paths, self._config.path)
         manifests: list[Manifest] = []
         findings: list[Finding] = list(hints)
@@ -120,27 +140,30 @@ class ManifestWatcher:
                 manifests.extend(self._good[path])
             else:
                 manifests.extend(result.manifests)
-        state = LoadResult(tuple(manifests), tuple(findings))
-        checked = self._validator.validate(state)
-        return DesiredState(state.manifests, checked, frozenset(stale), frozenset(changed))
+        return LoadResult(tuple(manifests), tuple(findings)), stale
 
-    def _kustomized_state(self, changed: set[str]) -> DesiredState:
+    def _kustomized_state(self) -> tuple[LoadResult, set[str]]:
         result = render(self.root, self._config)
-        failed = not result.manifests and any(f.is_error for f in result.findings)
-        stale: frozenset[str] = frozenset()
-        manifests = result.manifests
-        if failed and self._rendered is not None:
-            manifests = self._rendered.manifests
-            stale = frozenset(m.source.path for m in manifests)
+        if not result.manifests and any(f.is_error for f in result.findings):
+            if self._rendered is not None:
+                stale = {m.source.path for m in self._rendered.manifests}
+                return LoadResult(self._rendered.manifests, result.findings), stale
         else:
             self._rendered = result
-        checked = self._validator.validate(LoadResult(manifests, result.findings))
-        return DesiredState(manifests, checked, stale, frozenset(changed))
+        return result, set()
 
     def _state(self, changed: set[str]) -> DesiredState:
-        if is_kustomized(self.root, self._config):
-            return self._kustomized_state(changed)
-        return self._plain_state(changed)
+        missing = missing_path(self.root, self._config)
+        stale: set[str] = set()
+        if missing is not None:
+            result = missing
+        elif is_kustomized(self.root, self._config):
+            result, stale = self._kustomized_state()
+        else:
+            result, stale = self._plain_state(changed)
+        checked = self._validator.validate(result)
+        findings = tuple(sorted((*self._config_findings, *checked), key=sort_key))
+        return DesiredState(result.manifests, findings, frozenset(stale), frozenset(changed))
 
     def snapshot(self) -> DesiredState:
         """The desired state as the tree is now, read from scratch."""
@@ -148,25 +171,64 @@ class ManifestWatcher:
         self._reload_config()
         return self._state(set())
 
+    def _apply(self, changes: set[tuple[watchfiles.Change, str]]) -> set[str]:
+        """Update the known paths for a burst of changes; the repo-relative paths changed."""
+        changed: set[str] = set()
+        rescan = False
+        for change, path in changes:
+            relative = self._relative(path)
+            if relative is None:
+                continue
+            text = relative.as_posix()
+            if self._is_folder(text):
+                rescan = True  # a folder moved in or out: its files sent no events of their own
+                prefix = text + "/"
+                changed.update(p for p in self._paths if p.startswith(prefix))
+            changed.add(text)
+            if change == watchfiles.Change.deleted:
+                self._paths.discard(text)
+            else:
+                self._paths.add(text)
+        if rescan:
+            before = self._paths
+            self._paths = set(tree_paths(self.root))
+            changed.update(self._paths ^ before)
+        if CONFIG_FILE in changed:
+            self._reload_config()
+        return changed
+
     def states(self, stop: threading.Event) -> Iterator[DesiredState]:
-        """The current state, then a new one after each burst of changes, until ``stop``."""
-        yield self.snapshot()
-        for changes in watchfiles.watch(
+        """The current state, then a new one after each burst of changes, until ``stop``.
+
+        The file-system watch starts before the first state is read, so a save made while it is
+        read still produces a new state.
+        """
+        events = watchfiles.watch(
             self.root,
             watch_filter=self._relevant,
-            step=DEBOUNCE_MS,
+            step=_TICK_MS,
             debounce=_MAX_HOLD_MS,
-            rust_timeout=_POLL_STOP_MS,
+            rust_timeout=_TICK_MS,
+            yield_on_timeout=True,
             stop_event=stop,
-        ):
-            changed: set[str] = set()
-            for change, path in changes:
-                relative = Path(path).relative_to(self.root).as_posix()
-                changed.add(relative)
-                if change == watchfiles.Change.deleted:
-                    self._paths.discard(relative)
-                else:
-                    self._paths.add(relative)
-            if CONFIG_FILE in changed:
-                self._reload_config()
-            yield self._state(changed)
+        )
+        pending: set[tuple[watchfiles.Change, str]] = set()
+        first = last = 0.0
+        try:
+            pending.update(next(events, set()))  # the watch is live once this returns
+            yield self.snapshot()
+            pending.clear()
+            for changes in events:
+                now = time.monotonic()
+                if changes:
+                    first = first if pending else now
+                    last = now
+                    pending.update(changes)
+                quiet = not changes and (now - last) * 1000 >= DEBOUNCE_MS - _TICK_MS
+                held = (now - first) * 1000 >= _MAX_HOLD_MS
+                if pending and (quiet or held):
+                    changed = self._apply(pending)
+                    pending = set()
+                    yield self._state(changed)
+        finally:
+            events.close()

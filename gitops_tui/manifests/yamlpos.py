@@ -36,6 +36,8 @@ _CONSTRUCT: dict[str, Callable[[SafeConstructor, Any], Any]] = {
 }
 #: Nodes a document may build per character of its file before we call it an alias bomb.
 _EXPANSION_PER_CHAR = 10
+#: Bytes searched for a NUL to tell a binary file, as Git does.
+_BINARY_SNIFF_BYTES = 8000
 
 
 _RESOLVER = Resolver()
@@ -167,18 +169,108 @@ class _Builder:
         self.findings.append(Finding(Severity.ERROR, rule, message, where))
 
 
-def _syntax_finding(path: str, exc: yaml.YAMLError) -> Finding:
-    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
-        mark, problem = exc.problem_mark, exc.problem or "invalid YAML"
-        context = f" ({exc.context})" if exc.context else ""
-        opened = exc.context_mark
-        if opened is not None and opened.line < mark.line:
-            # An unclosed bracket or a key without its colon: the cause is where it began.
-            context += f"; noticed on line {mark.line + 1}"
-            mark = opened
-        where = SourcePos(path, mark.line + 1, mark.column + 1)
-        return Finding(Severity.ERROR, "yaml-syntax", f"{problem}{context}", where)
-    return Finding(Severity.ERROR, "yaml-syntax", str(exc).splitlines()[0], SourcePos(path, 1))
+#: Contexts whose start, not the place the parser gave up, is what the user has to fix: an
+#: unclosed quote or bracket is only noticed lines later, a key without ':' on the next line.
+_OPENERS = ("while scanning a quoted scalar", "while parsing a flow", "while scanning a simple key")
+
+
+def _mark_at(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column of character ``index`` of ``text``."""
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def _indent(text: str, line: int) -> int:
+    lines = text.splitlines()
+    content = lines[line - 1] if 1 <= line <= len(lines) else ""
+    return len(content) - len(content.lstrip())
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.splitlines()
+    if 1 <= line <= len(lines) and 1 <= column <= len(lines[line - 1]):
+        return lines[line - 1][column - 1]
+    return ""
+
+
+def _misplaced_colon(text: str, line: int, column: int) -> tuple[int, int, str]:
+    """Where to fix a ':' the parser did not expect on ``line``, and how.
+
+    The plain scalar before that colon tells: begun on an earlier line at its start, it is a key
+    whose ':' is missing (``name x`` then ``labels:`` reads as one key ``name x labels``); begun
+    after an earlier line's key, this line is indented too deep and continues that value; begun
+    on this line, a value holds ': ' and needs quotes.
+    """
+    last: tuple[int, int] | None = None
+    try:
+        for token in yaml.scan(text, Loader=_Base):
+            if isinstance(token, yaml.ScalarToken) and token.plain:
+                last = (token.start_mark.line + 1, token.start_mark.column + 1)
+    except yaml.YAMLError:
+        pass
+    if last is None or last[0] >= line:
+        return line, column, "unexpected ':' here: quote a value that contains ': '"
+    start_line = text.splitlines()[last[0] - 1]
+    if last[1] == len(start_line) - len(start_line.lstrip(" -")) + 1:
+        return (*last, f"this key has no ':' after it; the parser noticed on line {line}")
+    message = (
+        f"this line is indented deeper than the key on line {last[0]}, so it continues that "
+        "value: align it with the keys it belongs with"
+    )
+    return line, _indent(text, line) + 1, message
+
+
+def _character(value: object) -> str:
+    code = value if isinstance(value, int) else ord(str(value)[:1] or "\0")
+    return f"U+{code:04X}"
+
+
+def _opener_message(context: str, problem: str, text: str, line: int, column: int) -> str:
+    if context.startswith("while scanning a quoted scalar"):
+        return f"this quoted string is never closed ({problem})"
+    if context.startswith("while parsing a flow"):
+        return f"this {_char_at(text, line, column) or 'bracket'!r} is never closed ({problem})"
+    return "this key has no ':' after it"
+
+
+def _syntax_finding(path: str, text: str, exc: yaml.YAMLError) -> Finding:
+    if isinstance(exc, yaml.reader.ReaderError):
+        line, column = _mark_at(text, exc.position)
+        message = f"{exc.reason} ({_character(exc.character)}): is this a binary file?"
+        return Finding(Severity.ERROR, "yaml-syntax", message, SourcePos(path, line, column))
+    if not isinstance(exc, yaml.MarkedYAMLError) or exc.problem_mark is None:
+        return Finding(Severity.ERROR, "yaml-syntax", str(exc).splitlines()[0], SourcePos(path, 1))
+    mark, problem = exc.problem_mark, exc.problem or "invalid YAML"
+    line, column = mark.line + 1, mark.column + 1
+    context = exc.context or ""
+    opened = exc.context_mark
+    message = f"{problem} ({context})" if context else problem
+    here = _char_at(text, line, column)
+    flow = context.startswith("while parsing a flow")
+    unclosed = here == ""  # the end of the file reached inside the collection
+    if flow and here == ":" and opened is not None:
+        # A block key at or left of the bracket's line: the bracket was never closed. Further
+        # right, the key is inside the collection and a ',' is missing before it.
+        unclosed = _indent(text, line) <= _indent(text, opened.line + 1)
+        if not unclosed:
+            column = _indent(text, line) + 1
+    if flow and not unclosed and problem.startswith("did not find expected ','"):
+        message = f"{problem}: a ',' is missing before this entry"
+    reopen = context.startswith(_OPENERS) and (not flow or unclosed)
+    if problem == "did not find expected key":
+        message += ": check the indentation of this line"
+    if here == "\t":
+        message = "a tab character: YAML indents with spaces only"
+    elif opened is not None and reopen and opened.line + 1 < line:
+        noticed = line
+        line, column = opened.line + 1, opened.column + 1
+        message = _opener_message(context, problem, text, line, column)
+        message += f"; the parser noticed on line {noticed}"
+    elif opened is not None and context.endswith("first occurrence"):
+        message = f"{problem} of an anchor first defined on line {opened.line + 1}"
+    elif problem.startswith("mapping values are not allowed"):
+        line, column, message = _misplaced_colon(text, line, column)
+    return Finding(Severity.ERROR, "yaml-syntax", message, SourcePos(path, line, column))
 
 
 def parse(path: str, content: bytes) -> ParsedFile:
@@ -186,11 +278,16 @@ def parse(path: str, content: bytes) -> ParsedFile:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = content[: exc.start].count(b"\n") + 1
-        message = "the file is not valid UTF-8 text"
-        return ParsedFile(
-            (), (Finding(Severity.ERROR, "yaml-syntax", message, SourcePos(path, line)),)
-        )
+        if b"\0" in content[:_BINARY_SNIFF_BYTES]:
+            # Git's own test for a binary file; a line number inside one means nothing.
+            message = "this is a binary file, not YAML or JSON: remove it or rename it"
+            where = SourcePos(path, 1)
+        else:
+            line = content[: exc.start].count(b"\n") + 1
+            column = exc.start - (content.rfind(b"\n", 0, exc.start) + 1) + 1
+            message = "the file is not valid UTF-8 text: save it as UTF-8"
+            where = SourcePos(path, line, column)
+        return ParsedFile((), (Finding(Severity.ERROR, "yaml-syntax", message, where),))
     builder = _Builder(path, _EXPANSION_PER_CHAR * len(text) + 10_000)
     documents: list[Document] = []
     composer = _Composer(text)
@@ -201,7 +298,7 @@ def parse(path: str, content: bytes) -> ParsedFile:
             mark = node.start_mark
             documents.append(Document(body, (mark.line + 1, mark.column + 1, children)))
     except yaml.YAMLError as exc:
-        builder.findings.append(_syntax_finding(path, exc))
+        builder.findings.append(_syntax_finding(path, text, exc))
     except (_TooLarge, RecursionError):
         message = "aliases expand this document beyond any real manifest (a YAML bomb?)"
         builder.findings.append(Finding(Severity.ERROR, "yaml-syntax", message, SourcePos(path, 1)))

@@ -7,7 +7,7 @@ is about and names the object, and no rule formats positions or keys its own way
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gitops_tui.manifests.crds import CustomKind
@@ -21,6 +21,12 @@ class Context:
     kubernetes_version: str
     builtin: BuiltinSchemas
     custom: Mapping[GVK, CustomKind]
+    #: (group, kind) -> namespaced, for the custom kinds (derived from ``custom``).
+    custom_scopes: Mapping[tuple[str, str], bool] = field(init=False)
+
+    def __post_init__(self) -> None:
+        scopes = {(group, kind): c.namespaced for (group, _, kind), c in self.custom.items()}
+        object.__setattr__(self, "custom_scopes", scopes)
 
 
 ObjectRule = Callable[[Manifest, Context], Iterable[Finding]]
@@ -46,9 +52,14 @@ def dotted(field_path: Sequence[str | int]) -> str:
     return text or "the object"
 
 
+_EMPTY: Mapping[str, Any] = {}
+
+
 def mapping(value: Any) -> Mapping[str, Any]:
     """``value`` if it is a mapping, else an empty one: rules read possibly broken objects."""
-    return value if isinstance(value, Mapping) else {}
+    if value.__class__ is dict or isinstance(value, Mapping):  # dict first: the common case
+        return value
+    return _EMPTY
 
 
 def sequence(value: Any) -> Sequence[Any]:
@@ -86,7 +97,4 @@ def is_namespaced(manifest: Manifest, context: Context) -> bool:
     group, kind = manifest.key.group, manifest.kind
     if (group, kind) in _CLUSTER_SCOPED:
         return False
-    for (custom_group, _, custom_kind), custom in context.custom.items():
-        if (custom_group, custom_kind) == (group, kind):
-            return custom.namespaced
-    return True
+    return context.custom_scopes.get((group, kind), True)

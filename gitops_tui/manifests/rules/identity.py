@@ -8,11 +8,13 @@ catch before the pull request.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from gitops_tui.manifests.findings import Finding, Severity
 from gitops_tui.manifests.loader import Manifest
 from gitops_tui.manifests.rules.context import Context, is_namespaced, mapping, report
+from gitops_tui.manifests.rules.workloads import pod_template
 from gitops_tui.model import ResourceKey
 
 _LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
@@ -32,6 +34,45 @@ _DNS1035_RULE = (
     "lowercase letters, digits and '-', starting with a letter and ending with a letter or "
     "digit, at most 63 characters"
 )
+
+
+_QUALIFIED_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
+_QUALIFIED_RULE = (
+    "at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
+)
+
+
+def _key_problem(key: str) -> str | None:
+    """Why ``key`` is not a valid label or annotation key (``[prefix/]name``), or None."""
+    prefix, slash, name = key.rpartition("/")
+    if slash and not (len(prefix) <= 253 and DNS1123_SUBDOMAIN.fullmatch(prefix)):
+        return f"its prefix {prefix!r} must be a DNS subdomain such as example.com"
+    if not (len(name) <= 63 and _QUALIFIED_NAME.fullmatch(name)):
+        return f"the name part must be {_QUALIFIED_RULE}"
+    return None
+
+
+def _valid_label_value(value: Any) -> bool:
+    """Empty, or a short qualified name; non-strings are the schema rule's business."""
+    if not isinstance(value, str) or not value:
+        return True
+    return len(value) <= 63 and bool(_QUALIFIED_NAME.fullmatch(value))
+
+
+def _label_findings(
+    manifest: Manifest, metadata_path: tuple[str | int, ...], metadata: Mapping[str, Any]
+) -> Iterable[Finding]:
+    for field in ("labels", "annotations"):
+        for key, value in mapping(metadata.get(field)).items():
+            path = (*metadata_path, field, key)
+            what = field[:-1]
+            problem = _key_problem(key)
+            if problem is not None:
+                message = f"invalid {what} key {key!r}: {problem}"
+                yield report(manifest, Severity.ERROR, "invalid-name", message, path)
+            elif field == "labels" and not _valid_label_value(value):
+                message = f"invalid value {value!r} for label {key!r}: use {_QUALIFIED_RULE}"
+                yield report(manifest, Severity.ERROR, "invalid-name", message, path)
 
 
 def _name_problem(kind: str, group: str, name: str) -> str | None:
@@ -69,12 +110,24 @@ def check_identity(manifest: Manifest, context: Context) -> Iterable[Finding]:
         if problem is not None:
             message = f"invalid name {name!r}: {problem}"
             yield report(manifest, Severity.ERROR, "invalid-name", message, ("metadata", "name"))
+    yield from _label_findings(manifest, ("metadata",), metadata)
+    template = pod_template(manifest)
+    if template is not None and template.path:
+        template_metadata = mapping(mapping(_at(manifest.body, template.path)).get("metadata"))
+        yield from _label_findings(manifest, (*template.path, "metadata"), template_metadata)
     namespace = metadata.get("namespace")
     valid = isinstance(namespace, str) and len(namespace) <= 63
     if namespace and not (valid and DNS1123_LABEL.fullmatch(namespace)):
         message = f"invalid namespace {namespace!r}: namespaces are DNS-1123 labels: {_LABEL_RULE}"
         path = ("metadata", "namespace")
         yield report(manifest, Severity.ERROR, "invalid-name", message, path)
+
+
+def _at(body: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    node: Any = body
+    for segment in path:
+        node = mapping(node).get(segment)
+    return node
 
 
 def effective_key(manifest: Manifest, context: Context) -> ResourceKey:

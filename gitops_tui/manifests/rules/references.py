@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from gitops_tui.manifests.findings import Finding, Severity
 from gitops_tui.manifests.loader import Manifest
 from gitops_tui.manifests.rules.context import Context, is_namespaced, mapping, report
+from gitops_tui.manifests.rules.identity import DNS1123_LABEL
 from gitops_tui.manifests.rules.workloads import pod_template
 
 #: Namespaces every cluster has.
@@ -58,6 +59,8 @@ def check_namespaces(manifests: Sequence[Manifest], context: Context) -> Iterabl
         namespace = manifest.key.namespace
         if not namespace or namespace in created or not is_namespaced(manifest, context):
             continue
+        if not DNS1123_LABEL.fullmatch(namespace):
+            continue  # reported as invalid-name: no Namespace could ever be called that
         message = (
             f"namespace {namespace!r} is not created by this repo and is not a default one; "
             "add a Namespace manifest for it, or applying this object will fail"

@@ -8,6 +8,7 @@ never quote a value of a Secret.
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -39,7 +40,7 @@ def _describe(types: Sequence[str]) -> str:
 def _shown(value: Any, secret: bool) -> str:
     if secret:
         return "the value given"
-    text = repr(value)
+    text = json.dumps(value, default=str)
     return text if len(text) <= _SHOWN_VALUE_CHARS else text[: _SHOWN_VALUE_CHARS - 3] + "..."
 
 
@@ -119,6 +120,19 @@ def _unknown_kind(manifest: Manifest, context: Context) -> Finding:
     return report(manifest, Severity.WARNING, "unknown-kind", message, ("kind",))
 
 
+def version_of(manifest: Manifest) -> str:
+    return manifest.api_version.rpartition("/")[2]
+
+
+def check_crd_schemas(manifest: Manifest, context: Context) -> Iterable[Finding]:
+    """A CRD whose ``openAPIV3Schema`` is not a valid schema (the API server rejects it)."""
+    for custom in context.custom.values():
+        if custom.crd is manifest and custom.problem:
+            path = ("spec", "versions", custom.index, "schema", "openAPIV3Schema")
+            message = f"the CRD's schema for {custom.crd.key.name} is invalid: {custom.problem}"
+            yield report(manifest, Severity.ERROR, "schema", message, (*path, *custom.problem_path))
+
+
 def _validator(
     manifest: Manifest, context: Context
 ) -> tuple[jsonschema_rs.Validator, Mapping[str, Any]] | None:
@@ -129,7 +143,9 @@ def _validator(
     if builtin is not None:
         return builtin, {}
     custom = context.custom.get((group, version, kind))
-    return None if custom is None else (custom.validator, custom.schema)
+    if custom is None or custom.validator is None:
+        return None
+    return custom.validator, custom.schema
 
 
 def check_schema(manifest: Manifest, context: Context) -> Iterable[Finding]:
@@ -140,8 +156,19 @@ def check_schema(manifest: Manifest, context: Context) -> Iterable[Finding]:
         return  # reported as removed-api with what to use instead
     found = _validator(manifest, context)
     if found is None:
-        yield _unknown_kind(manifest, context)
-        return
+        custom = context.custom.get((manifest.key.group, version_of(manifest), manifest.kind))
+        if custom is None:
+            yield _unknown_kind(manifest, context)
+        return  # a CRD whose schema does not compile: reported on the CRD
     validator, root = found
-    for error in validator.iter_errors(manifest.body):
+    errors = list(validator.iter_errors(manifest.body))
+    typos: dict[tuple[str | int, ...], list[str]] = {}
+    for error in errors:
+        if isinstance(error.kind, _Kind.AdditionalProperties):
+            typos.setdefault(tuple(error.instance_path), []).extend(error.kind.unexpected)
+    for error in errors:
+        if isinstance(error.kind, _Kind.Required) and difflib.get_close_matches(
+            error.kind.property, typos.get(tuple(error.instance_path), []), n=1
+        ):
+            continue  # the misspelt field reported as unknown-field is the missing one
         yield from _findings_for(manifest, error, root, context)
