@@ -14,7 +14,6 @@ import ipaddress
 import json
 import random
 import threading
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +28,7 @@ from gitops_tui.cluster.embedded.meta import (
     SERVER_METADATA,
     deep_copy,
     labels_of,
+    new_uid,
     rfc3339,
     spec_of,
     tracks_generation,
@@ -554,7 +554,7 @@ class ClusterAPI:
         meta = obj.setdefault("metadata", {})
         for name in SERVER_METADATA:
             meta.pop(name, None)
-        meta["uid"] = str(uuid.uuid4())
+        meta["uid"] = new_uid()
         meta["creationTimestamp"] = rfc3339()
         if tracks_generation(rt):
             meta["generation"] = 1

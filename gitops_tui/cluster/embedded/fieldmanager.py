@@ -11,6 +11,7 @@ plain JSON objects, reading list and map semantics from :class:`SchemaNode`.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
 from collections.abc import Mapping
@@ -716,6 +717,13 @@ def _zero_object(schema: SchemaNode) -> dict[str, Any]:
     """
     if schema.ref_name is None:
         return {}
+    zero: dict[str, Any] = copy_json(_zero_struct_of(schema))
+    return zero
+
+
+@functools.lru_cache(maxsize=256)
+def _zero_struct_of(schema: SchemaNode) -> dict[str, Any]:
+    """The zero struct of a kind, built once per schema (callers get copies)."""
     return _zero_struct(schema)
 
 
@@ -1003,6 +1011,8 @@ def _compare(lhs: Any, rhs: Any, root: _Type) -> _Comparison:
 
 
 def _compare_at(lhs: Any, rhs: Any, node: _Type, path: Path, result: _Comparison) -> None:
+    if lhs is rhs and lhs is not _ABSENT:
+        return  # one value (a merge keeps untouched subtrees): nothing differs below
     if rhs is _ABSENT:
         in_leaf = _compare_as(node.kind_of(lhs), lhs, rhs, node, path, result)
     elif lhs is _ABSENT or node.kind_of(lhs) == node.kind_of(rhs):
@@ -1201,6 +1211,8 @@ def _remove_items(value: Any, fields: FieldSet, node: _Type, drop_emptied: bool)
 
 def _json_equal(lhs: Any, rhs: Any) -> bool:
     """JSON equality where ``1 == 1.0`` but ``True != 1``, like ``value.Equals``."""
+    if lhs is rhs:
+        return True
     if isinstance(lhs, dict):
         return (
             isinstance(rhs, dict)

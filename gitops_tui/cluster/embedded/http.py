@@ -17,7 +17,6 @@ import socket
 import ssl
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,6 +30,7 @@ from gitops_tui.cluster.embedded.api import ClusterAPI, DeleteOptions, WriteOpti
 from gitops_tui.cluster.embedded.certs import ServingCertificates
 from gitops_tui.cluster.embedded.errors import APIError
 from gitops_tui.cluster.embedded.load import ClientLoad, Ticket
+from gitops_tui.cluster.embedded.meta import new_uid
 from gitops_tui.cluster.embedded.registry import ResourceType
 from gitops_tui.cluster.embedded.schema import KUBERNETES_VERSION
 from gitops_tui.cluster.embedded.selectors import parse_field_selector, parse_label_selector
@@ -526,7 +526,7 @@ class Router:
         handler.send_header("Content-Type", JSON)
         handler.send_header("Transfer-Encoding", "chunked")
         handler.send_header("Cache-Control", "no-cache, private")
-        handler.send_header("Audit-Id", str(uuid.uuid4()))
+        handler.send_header("Audit-Id", new_uid())
         handler.end_headers()
         handler.wfile.flush()
 
@@ -587,7 +587,7 @@ class Router:
         handler.send_header("Content-Type", content_type)
         handler.send_header("Content-Length", str(len(data)))
         handler.send_header("Cache-Control", "no-cache, private")
-        handler.send_header("Audit-Id", str(uuid.uuid4()))
+        handler.send_header("Audit-Id", new_uid())
         if etag:
             handler.send_header("Etag", etag)
         for warning in warnings or ():
@@ -653,7 +653,8 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
 
     def log_message(self, format: str, *args: Any) -> None:
-        log.debug("%s %s", self.address_string(), format % args)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s %s", self.address_string(), format % args)
 
     def do_GET(self) -> None:
         self.server.router.handle(self, "GET")

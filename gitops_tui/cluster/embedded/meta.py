@@ -7,6 +7,8 @@ exactly as the API layer does.
 from __future__ import annotations
 
 import datetime as dt
+import random
+import uuid
 from typing import Any
 
 from gitops_tui.cluster.embedded.registry import ResourceType
@@ -38,6 +40,18 @@ SERVER_METADATA = (
     "deletionGracePeriodSeconds",
     "selfLink",
 )
+
+
+_UIDS = random.Random()  # noqa: S311 - uids must be unique, not unpredictable
+
+
+def new_uid() -> str:
+    """A random (version 4) UUID, as apiserver gives objects and requests.
+
+    Drawn from a seeded PRNG rather than ``os.urandom``, which drops the interpreter lock on
+    every call and so invites a busy thread to hold up the request being served.
+    """
+    return str(uuid.UUID(int=_UIDS.getrandbits(128), version=4))
 
 
 def now() -> dt.datetime:

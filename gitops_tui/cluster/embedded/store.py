@@ -108,10 +108,13 @@ class Store:
             " body TEXT NOT NULL, PRIMARY KEY (grp, plural, namespace, name))"
         )
         db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER)")
+        newest = 0
         for grp, plural, namespace, name, body in db.execute("SELECT * FROM objects"):
-            self._index((grp, plural, namespace, name), json.loads(body), None)
+            obj = json.loads(body)
+            newest = max(newest, int(obj["metadata"].get("resourceVersion") or 0))
+            self._index((grp, plural, namespace, name), obj, None)
         row = db.execute("SELECT value FROM meta WHERE key='rv'").fetchone()
-        self._rv = int(row[0]) if row else 0
+        self._rv = max(int(row[0]) if row else 0, newest)
         self._db = db
 
     def close(self) -> None:
@@ -221,20 +224,26 @@ class Store:
             return event
 
     def _persist(self, key: Key, obj: dict[str, Any] | None, rv: int) -> None:
+        """Write one change durably and atomically.
+
+        A stored object carries its own resourceVersion, so a put is one statement (its own
+        transaction); only a delete, which leaves no object behind, records the counter in
+        ``meta``. On load the counter is the highest of the two (see :meth:`_open`).
+        """
         if self._db is None:
             return
         db = self._db
+        if obj is not None:
+            db.execute(
+                "INSERT OR REPLACE INTO objects VALUES (?, ?, ?, ?, ?)",
+                (*key, json.dumps(obj, separators=(",", ":"))),
+            )
+            return
         db.execute("BEGIN")
         try:
-            if obj is None:
-                db.execute(
-                    "DELETE FROM objects WHERE grp=? AND plural=? AND namespace=? AND name=?", key
-                )
-            else:
-                db.execute(
-                    "INSERT OR REPLACE INTO objects VALUES (?, ?, ?, ?, ?)",
-                    (*key, json.dumps(obj, separators=(",", ":"))),
-                )
+            db.execute(
+                "DELETE FROM objects WHERE grp=? AND plural=? AND namespace=? AND name=?", key
+            )
             db.execute("INSERT OR REPLACE INTO meta VALUES ('rv', ?)", (rv,))
             db.execute("COMMIT")
         except BaseException:
