@@ -2,14 +2,17 @@
 
 Controllers read the store through :class:`ClusterAPI` and write through it with the field
 manager the real component uses, so their writes carry resourceVersions, managedFields and
-watch events exactly like a client's. The helpers here keep those conventions in one place:
-owner references, adoption of orphans a selector matches, and the per-kind hashing
-kube-controller-manager uses to name ReplicaSets and revisions.
+watch events exactly like a client's. They reach it through :class:`PacedAPI`, which lets
+clients being served go first before each write, as a rate-limited controller client would.
+The helpers here keep those conventions in one place: owner references, adoption of orphans a
+selector matches, and the per-kind hashing kube-controller-manager uses to name ReplicaSets and
+revisions.
 """
 
 from __future__ import annotations
 
 import abc
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -17,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from gitops_tui.cluster.embedded.api import ClusterAPI, DeleteOptions, WriteOptions
+from gitops_tui.cluster.embedded.api import ClusterAPI, DeleteOptions, WriteOptions, WriteResult
 from gitops_tui.cluster.embedded.errors import APIError
 from gitops_tui.cluster.embedded.meta import deep_copy, rfc3339
 from gitops_tui.cluster.embedded.options import ClusterOptions
@@ -52,11 +55,61 @@ _RESOURCES = {
 _SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
 
+class PacedAPI:
+    """:class:`ClusterAPI` as the controllers use it: each write first calls ``pace``.
+
+    ``pace`` (the manager's) pauses while clients are being served, so a reconcile that makes
+    several writes gives way between them instead of holding the interpreter throughout.
+    Writes skip the unknown-field check: controllers send typed objects, and the check's
+    only outcome would be warnings nobody reads.
+    """
+
+    def __init__(self, api: ClusterAPI, pace: Callable[[], None]) -> None:
+        self._api = api
+        self._pace = pace
+        self.store = api.store
+        self.registry = api.registry
+
+    def find(self, rt: ResourceType, namespace: str | None, name: str) -> Obj | None:
+        return self._api.find(rt, namespace, name)
+
+    def list(self, rt: ResourceType, namespace: str | None) -> Obj:
+        return self._api.list(rt, namespace)
+
+    def create(
+        self, rt: ResourceType, namespace: str | None, body: Obj, opts: WriteOptions
+    ) -> WriteResult:
+        self._pace()
+        return self._api.create(rt, namespace, body, _typed(opts))
+
+    def replace(
+        self,
+        rt: ResourceType,
+        namespace: str | None,
+        name: str,
+        body: Obj,
+        opts: WriteOptions,
+        subresource: str = "",
+    ) -> WriteResult:
+        self._pace()
+        return self._api.replace(rt, namespace, name, body, _typed(opts), subresource)
+
+    def delete(
+        self, rt: ResourceType, namespace: str | None, name: str, options: DeleteOptions
+    ) -> tuple[int, Obj]:
+        self._pace()
+        return self._api.delete(rt, namespace, name, options)
+
+
+def _typed(opts: WriteOptions) -> WriteOptions:
+    return dataclasses.replace(opts, field_validation="Ignore")
+
+
 @dataclass
 class Context:
     """The cluster as a controller sees it, plus the manager's requeue hook."""
 
-    api: ClusterAPI
+    api: PacedAPI
     options: ClusterOptions
     clock: Clock
     recorder: Any  # events.EventRecorder (typed loosely to avoid an import cycle)

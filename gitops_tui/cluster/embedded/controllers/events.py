@@ -13,8 +13,8 @@ import logging
 import time
 from typing import Any
 
-from gitops_tui.cluster.embedded.api import ClusterAPI, WriteOptions
-from gitops_tui.cluster.embedded.controllers.base import NODE_NAME, Clock, Obj
+from gitops_tui.cluster.embedded.api import WriteOptions
+from gitops_tui.cluster.embedded.controllers.base import NODE_NAME, Clock, Obj, PacedAPI
 from gitops_tui.cluster.embedded.errors import APIError
 from gitops_tui.cluster.embedded.meta import deep_copy, rfc3339
 
@@ -46,7 +46,7 @@ def object_reference(obj: Obj, field_path: str = "") -> Obj:
 class EventRecorder:
     """Writes Events through the API, folding repeats of the same event into its count."""
 
-    def __init__(self, api: ClusterAPI, clock: Clock) -> None:
+    def __init__(self, api: PacedAPI, clock: Clock) -> None:
         self._api = api
         self._clock = clock
         self._last_nanos = 0

@@ -11,7 +11,8 @@ it holds no lock of its own, so the HTTP server is never blocked behind a reconc
 logged and retried with backoff; nothing a controller raises stops the thread.
 
 While clients are being served, the thread paces itself (see :mod:`..load`): after each
-reconcile it pauses for ``CLIENT_PRIORITY`` times as long as the reconcile took, so reconciles
+reconcile, and before each write a reconcile makes, it pauses for ``CLIENT_PRIORITY`` times as
+long as the work since its last pause took, so reconciles
 take at most a ninth of the interpreter from clients (a reconcile that is running when a request
 arrives delays it: the interpreter hands over every few milliseconds); with no client traffic
 it works flat out.
@@ -27,7 +28,7 @@ import threading
 import time
 
 from gitops_tui.cluster.embedded.api import ClusterAPI
-from gitops_tui.cluster.embedded.controllers.base import Clock, Context, Controller
+from gitops_tui.cluster.embedded.controllers.base import Clock, Context, Controller, PacedAPI
 from gitops_tui.cluster.embedded.controllers.cronjob import CronJobController
 from gitops_tui.cluster.embedded.controllers.daemonset import DaemonSetController
 from gitops_tui.cluster.embedded.controllers.deployment import DeploymentController
@@ -93,8 +94,10 @@ class ControllerManager:
         self._timers: list[tuple[float, int, WorkItem]] = []
         self._sequence = itertools.count()
         self._failures: dict[WorkItem, int] = {}
+        self._worked_since = time.monotonic()
         clock = clock or wall_clock
-        context = Context(api, options, clock, EventRecorder(api, clock), self._requeue)
+        paced = PacedAPI(api, self._pace)
+        context = Context(paced, options, clock, EventRecorder(paced, clock), self._requeue)
         self._controllers = {cls.name: cls(context) for cls in CONTROLLERS}
 
     def start(self) -> None:
@@ -178,12 +181,20 @@ class ControllerManager:
         while self._queue and not self._stopping.is_set():
             item = next(iter(self._queue))
             del self._queue[item]
-            started = time.monotonic()
+            self._worked_since = time.monotonic()
             self._sync(item)
-            if self._load.busy(_CLIENT_QUIET):
-                self._stopping.wait((time.monotonic() - started) * CLIENT_PRIORITY)
+            self._pace()
             self._drain_events()
             self._promote_due_timers()
+
+    def _pace(self) -> None:
+        """After a stretch of work (a reconcile, or before each of its writes): while clients
+        are being served, pause ``CLIENT_PRIORITY`` times as long as the stretch took."""
+        now = time.monotonic()
+        if self._load.busy(_CLIENT_QUIET):
+            self._stopping.wait((now - self._worked_since) * CLIENT_PRIORITY)
+            now = time.monotonic()
+        self._worked_since = now
 
     def _sync(self, item: WorkItem) -> None:
         name, key = item
