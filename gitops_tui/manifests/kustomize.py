@@ -33,6 +33,7 @@ from gitops_tui.manifests.loader import (
     bulk_build,
     load_file,
     make_manifest,
+    read_file,
 )
 from gitops_tui.manifests.yamlpos import parse
 
@@ -70,10 +71,8 @@ class _Sources:
     def manifests(self, path: str) -> tuple[Manifest, ...]:
         loaded = self._loaded.get(path)
         if loaded is None:
-            try:
-                loaded = load_file(path, (self.root / path).read_bytes())
-            except OSError:
-                loaded = LoadResult((), ())
+            content = read_file(self.root / path)
+            loaded = LoadResult((), ()) if content is None else load_file(path, content)
             self._loaded[path] = loaded
             self.findings.extend(f for f in loaded.findings if f.rule == "yaml-duplicate-key")
         return loaded.manifests

@@ -18,7 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from gitops_tui.manifests.findings import Finding, Severity, SourcePos
-from gitops_tui.manifests.loader import KUSTOMIZATION_FILES, manifest_paths, tree_paths
+from gitops_tui.manifests.loader import (
+    KUSTOMIZATION_FILES,
+    manifest_paths,
+    read_file,
+    tree_paths,
+)
 from gitops_tui.manifests.yamlpos import parse
 
 RULE = "kustomize"
@@ -58,10 +63,7 @@ class _Kustomization:
 
 
 def _read(root: Path, path: str) -> bytes:
-    try:
-        return (root / path).read_bytes()
-    except OSError:
-        return b""
+    return read_file(root / path) or b""
 
 
 def _syntax_errors(root: Path, paths: Iterable[str]) -> list[Finding]:

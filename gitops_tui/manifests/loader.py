@@ -28,11 +28,12 @@ __all__ = [
     "Severity",
     "SourcePos",
     "bulk_build",
-    "load_directory",
     "load_file",
     "load_files",
     "make_manifest",
     "manifest_paths",
+    "read_file",
+    "read_files",
     "tree_paths",
 ]
 
@@ -206,12 +207,20 @@ def tree_paths(root: Path) -> list[str]:
     return paths
 
 
-def load_directory(root: Path) -> LoadResult:
-    """Load the manifests of a working tree; paths in the result are relative to ``root``."""
+def read_file(path: Path) -> bytes | None:
+    """The content of a regular file; None if it is gone, unreadable, or a device or FIFO
+    (reading ``/dev/zero`` behind a symlink would never end)."""
+    try:
+        return path.read_bytes() if path.is_file() else None
+    except OSError:
+        return None
+
+
+def read_files(root: Path, paths: Iterable[str]) -> dict[str, bytes]:
+    """``path -> content`` for each of ``paths`` under ``root`` that :func:`read_file` reads."""
     files = {}
-    for path in manifest_paths(tree_paths(root)):
-        try:
-            files[path] = (root / path).read_bytes()
-        except OSError:  # removed or unreadable since the walk: not part of the tree
-            continue
-    return load_files(files)
+    for path in paths:
+        content = read_file(root / path)
+        if content is not None:
+            files[path] = content
+    return files

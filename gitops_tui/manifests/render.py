@@ -21,6 +21,7 @@ from gitops_tui.manifests.loader import (
     LoadResult,
     load_files,
     manifest_paths,
+    read_files,
     tree_paths,
 )
 from gitops_tui.manifests.yamlpos import parse, position_in
@@ -92,13 +93,7 @@ def render(root: Path, config: RepoConfig) -> LoadResult:
     if is_kustomized(root, config):
         return build(root, config.path)
     selected, hints = plain_selection(tree_paths(root), config.path)
-    files = {}
-    for path in selected:
-        try:
-            files[path] = (root / path).read_bytes()
-        except OSError:  # removed since the walk
-            continue
-    loaded = load_files(files)
+    loaded = load_files(read_files(root, selected))
     return LoadResult(loaded.manifests, (*loaded.findings, *hints))
 
 

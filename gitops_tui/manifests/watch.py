@@ -28,6 +28,7 @@ from gitops_tui.manifests.loader import (
     LoadResult,
     Manifest,
     load_file,
+    read_file,
     tree_paths,
 )
 from gitops_tui.manifests.render import is_kustomized, missing_path, plain_selection, render
@@ -112,9 +113,8 @@ class ManifestWatcher:
         self._good.clear()
 
     def _load(self, path: str) -> None:
-        try:
-            content = (self.root / path).read_bytes()
-        except OSError:  # deleted, or replaced mid-save: the next event brings it back
+        content = read_file(self.root / path)
+        if content is None:  # deleted, or replaced mid-save: the next event brings it back
             self._loaded.pop(path, None)
             self._good.pop(path, None)
             return

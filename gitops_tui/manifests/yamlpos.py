@@ -36,6 +36,10 @@ _CONSTRUCT: dict[str, Callable[[SafeConstructor, Any], Any]] = {
 }
 #: Nodes a document may build per character of its file before we call it an alias bomb.
 _EXPANSION_PER_CHAR = 10
+#: Deepest nesting of collections accepted; real manifests, CRD schemas included, stay far below.
+_MAX_DEPTH = 500
+#: Fewer openers than this cannot nest deep enough to exhaust libyaml's C stack.
+_SAFE_OPENERS = 10_000
 #: Bytes searched for a NUL to tell a binary file, as Git does.
 _BINARY_SNIFF_BYTES = 8000
 
@@ -273,6 +277,33 @@ def _syntax_finding(path: str, text: str, exc: yaml.YAMLError) -> Finding:
     return Finding(Severity.ERROR, "yaml-syntax", message, SourcePos(path, line, column))
 
 
+def _too_deep(path: str, text: str) -> Finding | None:
+    """A finding if collections nest deeper than :data:`_MAX_DEPTH`, before libyaml composes.
+
+    libyaml's composer recurses in C: some tens of thousands of ``[`` crash the interpreter
+    instead of raising. Nesting that deep needs at least as many openers, so only such files
+    pay for this event scan, which does not recurse.
+    """
+    openers = text.count("[") + text.count("{") + text.count("- ") + text.count(": ")
+    if openers < _SAFE_OPENERS:
+        return None
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_Base):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > _MAX_DEPTH:
+                    mark = event.start_mark
+                    message = f"collections nest more than {_MAX_DEPTH} levels deep here"
+                    where = SourcePos(path, mark.line + 1, mark.column + 1) if mark else None
+                    return Finding(Severity.ERROR, "yaml-syntax", message, where)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # composing reports it, with our wording
+    return None
+
+
 def parse(path: str, content: bytes) -> ParsedFile:
     """Every document of a YAML (or JSON) file, stopping at the first syntax error."""
     try:
@@ -288,6 +319,9 @@ def parse(path: str, content: bytes) -> ParsedFile:
             message = "the file is not valid UTF-8 text: save it as UTF-8"
             where = SourcePos(path, line, column)
         return ParsedFile((), (Finding(Severity.ERROR, "yaml-syntax", message, where),))
+    too_deep = _too_deep(path, text)
+    if too_deep is not None:
+        return ParsedFile((), (too_deep,))
     builder = _Builder(path, _EXPANSION_PER_CHAR * len(text) + 10_000)
     documents: list[Document] = []
     composer = _Composer(text)
@@ -299,8 +333,11 @@ def parse(path: str, content: bytes) -> ParsedFile:
             documents.append(Document(body, (mark.line + 1, mark.column + 1, children)))
     except yaml.YAMLError as exc:
         builder.findings.append(_syntax_finding(path, text, exc))
-    except (_TooLarge, RecursionError):
+    except _TooLarge:
         message = "aliases expand this document beyond any real manifest (a YAML bomb?)"
+        builder.findings.append(Finding(Severity.ERROR, "yaml-syntax", message, SourcePos(path, 1)))
+    except RecursionError:
+        message = "collections nest deeper than any real manifest (a recursive alias?)"
         builder.findings.append(Finding(Severity.ERROR, "yaml-syntax", message, SourcePos(path, 1)))
     finally:
         composer.dispose()

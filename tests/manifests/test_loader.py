@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from gitops_tui.manifests.loader import load_directory, load_file, load_files, manifest_paths
+from gitops_tui.manifests.config import RepoConfig
+from gitops_tui.manifests.loader import load_file, load_files, manifest_paths
+from gitops_tui.manifests.render import render
 from gitops_tui.manifests.yamlpos import parse
 from gitops_tui.model import ResourceKey
 
@@ -112,7 +114,7 @@ def test_manifest_paths_skip_hidden_folders_kustomizations_and_helm_charts() -> 
     assert manifest_paths(paths) == ["app/cm.json", "app/deploy.yaml", "app/svc.yml"]
 
 
-def test_load_directory_reports_paths_relative_to_the_root(tmp_path: Path) -> None:
+def test_a_tree_is_read_with_paths_relative_to_its_root(tmp_path: Path) -> None:
     write_tree(
         tmp_path,
         {
@@ -121,7 +123,8 @@ def test_load_directory_reports_paths_relative_to_the_root(tmp_path: Path) -> No
             "empty.yaml": "",
         },
     )
-    result = load_directory(tmp_path)
+    (tmp_path / "a" / "zero.yaml").symlink_to("/dev/zero")  # a device is not a manifest
+    result = render(tmp_path, RepoConfig())
     assert [(m.key.name, m.source.path) for m in result.manifests] == [("a", "a/cm.yaml")]
     assert result.findings == ()
 
@@ -198,6 +201,13 @@ def test_a_byte_order_mark_is_accepted() -> None:
         "bom.yaml", b"\xef\xbb\xbfapiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"
     ).manifests
     assert manifest.key.name == "a"
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000, "[" * 50_000 + "]" * 50_000, "- " * 60_000])
+def test_absurd_nesting_is_an_error_not_a_crash(text: str) -> None:
+    (finding,) = parse("deep.yaml", text.encode()).findings
+    assert (finding.rule, finding.source.line if finding.source else 0) == ("yaml-syntax", 1)
+    assert "500 levels" in finding.message
 
 
 def test_an_alias_bomb_is_refused_quickly() -> None:
