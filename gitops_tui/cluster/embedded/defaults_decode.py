@@ -64,12 +64,7 @@ def is_free_form(node: SchemaNode) -> bool:
 
     (In a CRD schema, an object without properties prunes everything below it instead.)
     """
-    return node.is_open or (
-        node.ref_name is not None
-        and node.type == "object"
-        and not node.properties
-        and "additionalProperties" not in node.raw
-    )
+    return node.is_free_form
 
 
 def _builtin_object(node: SchemaNode, obj: dict[str, Any]) -> None:

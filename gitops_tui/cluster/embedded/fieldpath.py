@@ -102,7 +102,10 @@ class FieldSet:
             return
         node = self
         for pe in path[:-1]:
-            node = node.children.setdefault(pe, FieldSet())
+            child = node.children.get(pe)
+            if child is None:
+                child = node.children[pe] = FieldSet()
+            node = child
         node.members.add(path[-1])
 
     def has(self, path: Path) -> bool:

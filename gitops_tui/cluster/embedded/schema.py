@@ -104,6 +104,16 @@ class SchemaNode:
         return self.type is None and not self.is_scalar_union
 
     @functools.cached_property
+    def is_free_form(self) -> bool:
+        """A built-in type that says nothing about its fields (RawExtension, FieldsV1)."""
+        return self.is_open or (
+            self.ref_name is not None
+            and self.type == "object"
+            and not self.properties
+            and "additionalProperties" not in self.raw
+        )
+
+    @functools.cached_property
     def is_scalar_union(self) -> bool:
         """IntOrString and Quantity: a scalar that may be written as string or number."""
         return (

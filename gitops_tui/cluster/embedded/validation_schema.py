@@ -10,6 +10,7 @@ per-kind modules.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -133,18 +134,25 @@ def _int_or_string(node: SchemaNode) -> bool:
 
 def _type_problem(node: SchemaNode, value: Any) -> str | None:
     """The JSON type of ``value`` when the schema does not allow it, else None."""
-    actual = _json_type(value)
-    if _int_or_string(node):
-        allowed = {"integer", "string"}
-    elif node.ref_name == QUANTITY:
-        allowed = {"integer", "number", "string"}
-    elif node.type is None:
+    allowed = _allowed_types(node)
+    if allowed is None:
         return None
-    else:
-        allowed = {node.type} | ({"integer"} if node.type == "number" else set())
+    actual = _json_type(value)
     if actual == "number" and "integer" in allowed and float(value).is_integer():
         return None
     return None if actual in allowed else actual
+
+
+@functools.lru_cache(maxsize=4096)
+def _allowed_types(node: SchemaNode) -> frozenset[str] | None:
+    """The JSON types a node accepts (None: any), worked out once per schema node."""
+    if _int_or_string(node):
+        return frozenset({"integer", "string"})
+    if node.ref_name == QUANTITY:
+        return frozenset({"integer", "number", "string"})
+    if node.type is None:
+        return None
+    return frozenset({node.type} | ({"integer"} if node.type == "number" else set()))
 
 
 def _constraints(node: SchemaNode, value: Any, path: str) -> list[FieldError]:
