@@ -7,7 +7,8 @@ targets at 5,000 resources: first render <= 1 s, keypress p95 <= 50 ms, filter <
 The app runs headless at 160x50 (Textual's Pilot, the same driver the tests use) and draws views
 built from realistic resource states (Deployments with a ReplicaSet and Pods, Services,
 ConfigMaps, spread over namespaces); each figure includes Textual's layout and paint, measured
-from the call until the app is idle again.
+from the call until the app has written the frame that shows it. On a shared machine wall times
+include waiting for a CPU: the keypress's own CPU time is printed beside it.
 """
 
 from __future__ import annotations
@@ -125,9 +126,11 @@ async def measure(count: int) -> dict[str, Any]:
         def press(key: str) -> Callable[[], object]:
             return lambda: app.post_message(events.Key(key, None))
 
-        presses = []
+        presses, cpu = [], []
         for n in range(KEYPRESSES):
+            started_cpu = time.process_time()
             presses.append(await paints.timed(press("down" if (n // 50) % 2 == 0 else "up")))
+            cpu.append((time.process_time() - started_cpu) * 1000)
 
         filters = []
         for query in FILTERS:
@@ -141,6 +144,7 @@ async def measure(count: int) -> dict[str, Any]:
         "first render": first,
         "keypress p50": statistics.median(presses),
         "keypress p95": p95(presses),
+        "keypress cpu p95": p95(cpu),
         "filter": max(filters),
         "burst repaints": repaints,
     }
@@ -169,14 +173,15 @@ def main() -> None:
     results = [asyncio.run(measure(count)) for count in SIZES]
     header = (
         f"{'resources':>9} {'rows':>6} {'first render':>13} {'key p50':>8} {'key p95':>8} "
-        f"{'filter':>8}  burst: events -> repaints"
+        f"{'(cpu p95)':>9} {'filter':>8}  burst: events -> repaints"
     )
     print(header)
     for r in results:
         redraws, seconds = r["burst repaints"]
         print(
             f"{r['resources']:>9,} {r['rows']:>6,} {r['first render']:>10.0f} ms "
-            f"{r['keypress p50']:>5.1f} ms {r['keypress p95']:>5.1f} ms {r['filter']:>5.0f} ms  "
+            f"{r['keypress p50']:>5.1f} ms {r['keypress p95']:>5.1f} ms "
+            f"{r['keypress cpu p95']:>6.1f} ms {r['filter']:>5.0f} ms  "
             f"{BURST:,} in {seconds:.2f} s -> {redraws} repaints ({redraws / seconds:.0f}/s)"
         )
     last = results[-1]

@@ -80,7 +80,6 @@ class MainScreen(Screen[None]):
         yield KeyBar(tuple((shown, label) for _, shown, _, label in KEYS), id="keys")
 
     def on_mount(self) -> None:
-        self.detail.border_title = "Detail"
         self.timeline.border_title = "Timeline"
         self.filter_bar.display = False
         self.grid.focus()

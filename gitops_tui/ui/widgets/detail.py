@@ -5,8 +5,9 @@ that wrote the live value (``kubectl-scale``, ``kubectl-edit``...), because that
 reader needs at 80x24; the YAML below shows the same fields in context. Secret values are
 masked before anything is drawn.
 
-Drawn with the line API like the trees: moving the cursor swaps this pane's lines without a
-layout pass of the whole screen, so a held-down arrow key stays smooth.
+Drawn with the line API and scrolled by the pane itself (its title says which lines show), so
+moving the cursor swaps this pane's lines without resizing anything: no layout pass of the whole
+screen, and a held-down arrow key stays smooth.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from typing import ClassVar
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.geometry import Size
-from textual.scroll_view import ScrollView
+from textual.binding import Binding, BindingType
 from textual.strip import Strip
+from textual.widget import Widget
 
 from gitops_tui.engine.diff import MASK, normalize_for_display
 from gitops_tui.model import ResourceState
@@ -34,7 +35,15 @@ _VALUE_WIDTH = 40
 _Line = Text | tuple[Text, Text]
 
 
-class DetailPane(ScrollView, can_focus=True):
+class DetailPane(Widget, can_focus=True):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "scroll_by(-1)", "Up", show=False),
+        Binding("down,j", "scroll_by(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown,space", "page(1)", "Page down", show=False),
+        Binding("home,g", "scroll_by(-1000000)", "Top", show=False),
+        Binding("end,G", "scroll_by(1000000)", "Bottom", show=False),
+    ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "detail--title",
         "detail--drift",
@@ -49,6 +58,7 @@ class DetailPane(ScrollView, can_focus=True):
         self._lines: list[_Line] = []
         self._strips: dict[tuple[int, int], Strip] = {}
         self._restyle = False
+        self._top = 0
 
     @property
     def text(self) -> str:
@@ -62,15 +72,37 @@ class DetailPane(ScrollView, can_focus=True):
         if row == self._row and self._row is not None:
             return
         if row is None or self._row is None or row.key != self._row.key:
-            self.scroll_to(0, 0, animate=False, immediate=True)
+            self._top = 0
         self._row = row
         self._lines = self._build(row)
         self._strips.clear()
-        self.virtual_size = Size(0, len(self._lines))
-        self.refresh()
+        self._scroll(0)
+
+    def action_scroll_by(self, lines: int) -> None:
+        self._scroll(lines)
+
+    def action_page(self, direction: int) -> None:
+        self._scroll(direction * max(1, self.content_region.height - 1))
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        self._scroll(3)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        self._scroll(-3)
 
     def on_resize(self, event: events.Resize) -> None:
-        self.virtual_size = Size(0, len(self._lines))
+        self._scroll(0)
+
+    def _scroll(self, lines: int) -> None:
+        height = self.content_region.height
+        self._top = max(0, min(self._top + lines, len(self._lines) - height))
+        below = len(self._lines) - self._top - height
+        title = "Detail"
+        if self._top or below > 0:
+            last = min(len(self._lines), self._top + height)
+            title += f" · lines {self._top + 1}-{last} of {len(self._lines)}"
+        self.border_title = title
+        self.refresh()
 
     def notify_style_update(self) -> None:
         """The theme changed: the lines carry its colours, so build them again."""
@@ -82,8 +114,8 @@ class DetailPane(ScrollView, can_focus=True):
         if self._restyle:
             self._restyle = False
             self._lines = self._build(self._row)
-        width = self.scrollable_content_region.width
-        index = int(self.scroll_offset.y) + y
+        width = self.content_region.width
+        index = self._top + y
         if index >= len(self._lines):
             return Strip.blank(width)
         strip = self._strips.get((index, width))

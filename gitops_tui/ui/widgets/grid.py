@@ -56,12 +56,15 @@ class ResourceGrid(ScrollView, can_focus=True):
         self._cursor = 0
         self._selected: ResourceKey | None = None
         self._styles: dict[str, Style] = {}
+        #: Drawn lines by (row index, width, under the cursor), until the rows change.
+        self._strips: dict[tuple[int, int, bool], Strip] = {}
         self.desired_title = "Desired · Git HEAD"
         self.live_title = "Live · cluster"
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._styles.clear()
+        self._strips.clear()
 
     def _style(self, name: str) -> Style:
         """A component class's style, looked up once per theme (lines are drawn often)."""
@@ -81,6 +84,7 @@ class ResourceGrid(ScrollView, can_focus=True):
     def show(self, rows: tuple[Row, ...], desired_title: str | None = None) -> None:
         """Replace the rows, keeping the cursor on the same resource when it is still shown."""
         self._rows = rows
+        self._strips.clear()
         if desired_title is not None:
             self.desired_title = desired_title
         index = self._index_of(self._selected)
@@ -179,11 +183,17 @@ class ResourceGrid(ScrollView, can_focus=True):
         if index >= len(self._rows):
             return Strip.blank(width)
         row = self._rows[index]
-        segments = self._segments(row, width)
-        if index == self._cursor:
-            cursor = self._style("grid--cursor")
-            segments = [Segment(text, (style or Style()) + cursor) for text, style, _ in segments]
-        return Strip(segments, width)
+        under_cursor = index == self._cursor
+        strip = self._strips.get((index, width, under_cursor))
+        if strip is None:
+            segments = self._segments(row, width)
+            if under_cursor:
+                cursor = self._style("grid--cursor")
+                segments = [
+                    Segment(text, (style or Style()) + cursor) for text, style, _ in segments
+                ]
+            strip = self._strips[(index, width, under_cursor)] = Strip(segments, width)
+        return strip
 
     def _layout(self, width: int) -> tuple[int, int, int, int]:
         """Widths of the desired cell, the live cell, and the two badges."""
