@@ -11,6 +11,7 @@ schemas or objects.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from decimal import Decimal
@@ -140,6 +141,8 @@ class FieldSet:
 
     def difference(self, other: FieldSet) -> FieldSet:
         """Path-wise difference: a parent minus its child stays, a child minus its parent too."""
+        if other.empty():
+            return self
         children = {}
         for pe, sub in self.children.items():
             theirs = other.children.get(pe)
@@ -150,6 +153,8 @@ class FieldSet:
 
     def recursive_difference(self, other: FieldSet) -> FieldSet:
         """Like :meth:`difference`, but a member of ``other`` also removes everything below it."""
+        if other.empty():
+            return self
         children = {}
         for pe, sub in self.children.items():
             if pe in other.members:
@@ -205,6 +210,9 @@ def from_fields_v1(raw: Any) -> FieldSet:
     return result
 
 
+# Path elements repeat across every object's managedFields ("f:metadata", "k:{...}"): each
+# key is parsed and printed once.
+@functools.lru_cache(maxsize=8192)
 def _serialize_pe(pe: PathElement) -> str:
     kind, payload = pe
     if kind == "f":
@@ -217,6 +225,7 @@ def _serialize_pe(pe: PathElement) -> str:
     return f"i:{payload}"
 
 
+@functools.lru_cache(maxsize=8192)
 def _parse_pe(text: str) -> PathElement | None:
     prefix, sep, rest = text.partition(":")
     if not sep or prefix not in _KIND_ORDER:
