@@ -201,9 +201,7 @@ class GitOpsApp(App[int]):
                     ("the cluster does not answer: statuses are Unknown until it does", True)
                 )
         if self.preview is not None:
-            problems.extend(
-                (finding_line(f), f.is_error) for f in self.preview.findings if f.is_error
-            )
+            problems.extend((finding_line(f), True) for f in self.preview.errors)
         pending = self.preview.pending if self.preview is not None else {}
         return View(header, resources, pending, self.timeline.entries, tuple(problems))
 

@@ -60,14 +60,6 @@ class DetailPane(Widget, can_focus=True):
         self._restyle = False
         self._top = 0
 
-    @property
-    def text(self) -> str:
-        """The pane's content as plain text (desired | live pairs joined by a bar)."""
-        return "\n".join(
-            line.plain if isinstance(line, Text) else f"{line[0].plain} | {line[1].plain}"
-            for line in self._lines
-        )
-
     def show(self, row: Row | None) -> None:
         if row == self._row and self._row is not None:
             return

@@ -228,7 +228,7 @@ class ResourceGrid(ScrollView, can_focus=True):
         segments = self._desired_cell(row, indent, left)
         segments.append(Segment("│", self._style("grid--separator")))
         state = row.state
-        if state is not None and state.live is not None:
+        if row.in_live:
             segments.append(Segment(set_cell_size(f"{indent}{row.label}", right)))
         elif state is not None:
             segments.append(
