@@ -10,6 +10,7 @@ including their quirks (a string already in a canonical-looking form is kept as 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import ROUND_UP, Context, Decimal, localcontext
 
@@ -151,6 +152,7 @@ def _interpret(suffix: str) -> tuple[int, int, str]:
     raise ValueError(ERR_SUFFIX)
 
 
+@functools.lru_cache(maxsize=4096)  # the same few quantities ("100m", "64Mi") recur on every write
 def _parse(text: str) -> _Parsed:
     if not text:
         raise ValueError(ERR_FORMAT)
