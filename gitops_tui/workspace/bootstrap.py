@@ -86,6 +86,10 @@ def _check_places(worktree: Path, state: Path) -> None:
             "could end up in commits: choose one outside it"
         )
     root = worktree_root(worktree) if worktree.exists() else None
+    if root is not None and root != worktree and not _entries(worktree):
+        # An empty directory asks for the example app in a repository of its own, wherever it
+        # is (a missing one already gets that); the enclosing repository is left alone.
+        root = None
     if root is not None and root != worktree:
         raise WorkspaceError(
             f"{worktree} is inside the Git repository {root}: run `gitops-tui init {root}` "

@@ -154,6 +154,24 @@ def test_subdirectory_of_a_repository_is_refused(tmp_path: Path, state_dir: Path
         init(app / "base", state_dir)
 
 
+def test_empty_directory_inside_a_repository_gets_a_repository_of_its_own(
+    tmp_path: Path, state_dir: Path
+) -> None:
+    # The README's quick start: `mkdir my-shop && cd my-shop && gitops-tui` inside the clone.
+    outer = tmp_path / "clone"
+    init(outer, tmp_path / "s1")
+    outer_head = git(outer, "rev-parse", "HEAD")
+    shop = outer / "my-shop"
+    shop.mkdir()
+
+    init(shop, state_dir)
+
+    assert tree_files(shop) == tree_files(EXAMPLE)
+    assert git(shop, "rev-parse", "--show-toplevel") == str(shop)
+    assert git(outer, "rev-parse", "HEAD") == outer_head
+    assert git(outer, "remote", "get-url", "sandbox") == str(tmp_path / "s1" / "repo.git")
+
+
 def test_state_directory_inside_the_tree_is_refused(tmp_path: Path) -> None:
     app = tmp_path / "app"
     with pytest.raises(WorkspaceError, match="inside the working tree"):
