@@ -37,6 +37,7 @@ from gitops_tui.manifests.loader import (
 )
 from gitops_tui.manifests.yamlpos import parse
 
+_SAFE_LOADER: Any = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
 ORIGIN = "config.kubernetes.io/origin"
 TRANSFORMATIONS = "alpha.config.kubernetes.io/transformations"
 _PATCH_TRANSFORMERS = ("PatchTransformer", "PatchStrategicMergeTransformer")
@@ -57,12 +58,42 @@ def kustomization_in(directory: Path) -> Path | None:
     return None
 
 
+class SourceCache:
+    """Parsed source files kept between builds while they are unchanged on disk.
+
+    Mapping rendered objects back to their files parses every source file of the
+    kustomization; a watcher rendering the same tree after each save only needs to parse the
+    files that changed. A file counts as unchanged while its inode, size and modification time
+    (in nanoseconds) are.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[Path, tuple[tuple[int, int, int], LoadResult]] = {}
+
+    def load(self, path: Path, relative: str) -> LoadResult:
+        try:
+            stat = path.stat()
+        except OSError:
+            self._entries.pop(path, None)
+            return LoadResult((), ())
+        signature = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        cached = self._entries.get(path)
+        if cached is not None and cached[0] == signature:
+            return cached[1]
+        content = read_file(path)
+        loaded = LoadResult((), ()) if content is None else load_file(relative, content)
+        self._entries[path] = (signature, loaded)
+        return loaded
+
+
 class _Sources:
     """Source files of a repository, loaded once each, addressed relative to its root."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, cache: SourceCache) -> None:
         self.root = root
+        self._cache = cache
         self._loaded: dict[str, LoadResult] = {}
+        self._kustomizations: dict[str, Any] = {}
         self.findings: list[Finding] = []
 
     def relative(self, absolute: str) -> str:
@@ -71,8 +102,7 @@ class _Sources:
     def manifests(self, path: str) -> tuple[Manifest, ...]:
         loaded = self._loaded.get(path)
         if loaded is None:
-            content = read_file(self.root / path)
-            loaded = LoadResult((), ()) if content is None else load_file(path, content)
+            loaded = self._cache.load(self.root / path, path)
             self._loaded[path] = loaded
             self.findings.extend(f for f in loaded.findings if f.rule == "yaml-duplicate-key")
         return loaded.manifests
@@ -82,6 +112,22 @@ class _Sources:
             return (self.root / path).read_text(encoding="utf-8", errors="replace")
         except OSError:
             return ""
+
+    def kustomization(self, path: str) -> Any:
+        """A kustomization file's content (it built, so it parses), read once."""
+        if path not in self._kustomizations:
+            self._kustomizations[path] = _yaml(self.text(path), {})
+        return self._kustomizations[path]
+
+
+def _yaml(text: Any, empty: Any) -> Any:
+    """Small YAML written by kustomize (annotations, kustomizations), with libyaml's speed."""
+    if not isinstance(text, str) or not text:
+        return empty
+    try:
+        return yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader
+    except yaml.YAMLError:
+        return empty
 
 
 def _pick(candidates: Iterable[Manifest], kind: str, name: str) -> Manifest | None:
@@ -121,7 +167,7 @@ class _Mapper:
             if not isinstance(by, Mapping) or by.get("kind") not in _PATCH_TRANSFORMERS:
                 continue
             kustomization = self._repo_path(str(step.get("configuredIn", "")))
-            body = yaml.safe_load(self.sources.text(kustomization) or "{}")
+            body = self.sources.kustomization(kustomization)
             folder = PurePosixPath(kustomization).parent
             for patch in _patch_files(body):
                 path = PurePosixPath(os.path.normpath(folder / patch)).as_posix()
@@ -136,8 +182,8 @@ class _Mapper:
         metadata = metadata if isinstance(metadata, dict) else {}
         annotations = metadata.get("annotations")
         notes = annotations if isinstance(annotations, dict) else {}
-        origin = yaml.safe_load(notes.pop(ORIGIN, "") or "{}")
-        transformations = yaml.safe_load(notes.pop(TRANSFORMATIONS, "") or "[]")
+        origin = _yaml(notes.pop(ORIGIN, ""), {})
+        transformations = _yaml(notes.pop(TRANSFORMATIONS, ""), [])
         if annotations is not None and not notes:
             del metadata["annotations"]
         kind, name = str(body.get("kind", "")), str(metadata.get("name", ""))
@@ -178,8 +224,11 @@ def _failure(root: Path, entry: str, message: str) -> LoadResult:
     return LoadResult((), failure_findings(root, shown, message))
 
 
-def build(root: Path, entry: str) -> LoadResult:
-    """Render the kustomization in ``root / entry``; paths in the result are relative to root."""
+def build(root: Path, entry: str, cache: SourceCache | None = None) -> LoadResult:
+    """Render the kustomization in ``root / entry``; paths in the result are relative to root.
+
+    ``cache`` keeps parsed source files for the next build of the same tree.
+    """
     with tempfile.TemporaryDirectory(prefix="gitops-tui-kustomize-") as scratch:
         wrapper = Path(scratch)
         target = os.path.relpath(root / entry, wrapper)
@@ -206,12 +255,13 @@ def build(root: Path, entry: str) -> LoadResult:
             stderr = completed.stderr.decode("utf-8", errors="replace")
             shown = {str(root.resolve()): "", str(wrapper): "", target: entry}
             return _failure(root, entry, _relative_message(stderr, shown))
-        sources = _Sources(root.resolve())
+        sources = _Sources(root.resolve(), cache or SourceCache())
         mapper = _Mapper(sources, wrapper.resolve())
         entry_file = kustomization_in(root / entry)
         fallback = SourcePos(entry_file.relative_to(root).as_posix() if entry_file else entry, 1)
         with bulk_build():
-            rendered = parse("<kustomize output>", completed.stdout)
+            # kustomize parsed every input already (its YAML library caps nesting depth).
+            rendered = parse("<kustomize output>", completed.stdout, check_depth=False)
             manifests = [
                 mapper.manifest(document.body, fallback)
                 for document in rendered.documents

@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from gitops_tui.manifests.config import CONFIG_FILE, RepoConfig
 from gitops_tui.manifests.findings import Finding, Severity, SourcePos
-from gitops_tui.manifests.kustomize import build, kustomization_in
+from gitops_tui.manifests.kustomize import SourceCache, build, kustomization_in
 from gitops_tui.manifests.loader import (
     KUSTOMIZATION_FILES,
     LoadResult,
@@ -85,13 +85,14 @@ def is_kustomized(root: Path, config: RepoConfig) -> bool:
     return kustomization_in(root / config.path) is not None
 
 
-def render(root: Path, config: RepoConfig) -> LoadResult:
-    """The desired state of the working tree at ``root`` (paths relative to ``root``)."""
+def render(root: Path, config: RepoConfig, cache: SourceCache | None = None) -> LoadResult:
+    """The desired state of the working tree at ``root`` (paths relative to ``root``);
+    ``cache`` keeps a kustomization's parsed sources for the next render."""
     missing = missing_path(root, config)
     if missing is not None:
         return missing
     if is_kustomized(root, config):
-        return build(root, config.path)
+        return build(root, config.path, cache)
     selected, hints = plain_selection(tree_paths(root), config.path)
     loaded = load_files(read_files(root, selected))
     return LoadResult(loaded.manifests, (*loaded.findings, *hints))

@@ -22,6 +22,7 @@ import watchfiles
 
 from gitops_tui.manifests.config import CONFIG_FILE, RepoConfig, load_config
 from gitops_tui.manifests.findings import Finding, sort_key
+from gitops_tui.manifests.kustomize import SourceCache
 from gitops_tui.manifests.loader import (
     KUSTOMIZATION_FILES,
     MANIFEST_SUFFIXES,
@@ -78,6 +79,7 @@ class ManifestWatcher:
         self._loaded: dict[str, LoadResult] = {}
         self._good: dict[str, tuple[Manifest, ...]] = {}
         self._rendered: LoadResult | None = None
+        self._sources = SourceCache()
         self._reload_config()
 
     def _relative(self, path: str) -> PurePosixPath | None:
@@ -143,7 +145,7 @@ class ManifestWatcher:
         return LoadResult(tuple(manifests), tuple(findings)), stale
 
     def _kustomized_state(self) -> tuple[LoadResult, set[str]]:
-        result = render(self.root, self._config)
+        result = render(self.root, self._config, self._sources)
         if not result.manifests and any(f.is_error for f in result.findings):
             if self._rendered is not None:
                 stale = {m.source.path for m in self._rendered.manifests}

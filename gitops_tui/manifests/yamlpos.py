@@ -284,7 +284,7 @@ def _too_deep(path: str, text: str) -> Finding | None:
     instead of raising. Nesting that deep needs at least as many openers, so only such files
     pay for this event scan, which does not recurse.
     """
-    openers = text.count("[") + text.count("{") + text.count("- ") + text.count(": ")
+    openers = text.count("[") + text.count("{") + text.count("- ") + text.count("? ")
     if openers < _SAFE_OPENERS:
         return None
     depth = 0
@@ -304,8 +304,12 @@ def _too_deep(path: str, text: str) -> Finding | None:
     return None
 
 
-def parse(path: str, content: bytes) -> ParsedFile:
-    """Every document of a YAML (or JSON) file, stopping at the first syntax error."""
+def parse(path: str, content: bytes, *, check_depth: bool = True) -> ParsedFile:
+    """Every document of a YAML (or JSON) file, stopping at the first syntax error.
+
+    ``check_depth=False`` skips the guard against absurd nesting, for text a YAML parser with
+    a depth limit produced.
+    """
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -319,7 +323,7 @@ def parse(path: str, content: bytes) -> ParsedFile:
             message = "the file is not valid UTF-8 text: save it as UTF-8"
             where = SourcePos(path, line, column)
         return ParsedFile((), (Finding(Severity.ERROR, "yaml-syntax", message, where),))
-    too_deep = _too_deep(path, text)
+    too_deep = _too_deep(path, text) if check_depth else None
     if too_deep is not None:
         return ParsedFile((), (too_deep,))
     builder = _Builder(path, _EXPANSION_PER_CHAR * len(text) + 10_000)

@@ -191,11 +191,22 @@ def test_a_kustomized_tree_is_rendered_again_and_keeps_its_objects_while_broken(
         )
         assert frontend.body["spec"]["replicas"] == 3
 
+        # A base file edited: read again, not taken from the previous render's parse.
+        base = root / "base" / "frontend-deployment.yaml"
+        base.write_text(base.read_text().replace(":1.27.3-alpine", ":latest"))
+        retagged = following.next()
+        (finding,) = retagged.findings
+        assert (finding.rule, str(finding.source)) == (
+            "image-tag",
+            "base/frontend-deployment.yaml:27:11",
+        )
+
         overlay.write_text(overlay.read_text() + "resources: [\n")
         broken = following.next()
         assert len(broken.manifests) == 12
         assert broken.stale
-        assert [f.rule for f in broken.findings] == ["yaml-syntax"]
+        # The kept objects are still checked: the base's :latest image is still reported.
+        assert [f.rule for f in broken.findings] == ["image-tag", "yaml-syntax"]
     finally:
         following.close()
 
