@@ -24,7 +24,7 @@ from gitops_tui.manifests.loader import (
     read_file,
     tree_paths,
 )
-from gitops_tui.manifests.yamlpos import parse
+from gitops_tui.manifests.yamlpos import parse, position_in
 
 RULE = "kustomize"
 _MISSING = re.compile(r"lstat (\S+?): no such file or directory")
@@ -32,6 +32,8 @@ _UNKNOWN_FIELD = re.compile(r'unknown field "([^"]+)"')
 _PATCH_TARGET = re.compile(
     r'no resource matches (?:strategic merge )?patch "([^".]+)\.[^/"]*/([^."]+)'
 )
+_DUPLICATE = re.compile(r"already registered id: ([^.\s]+)\.[^/\s]*/([^.\s']+)")
+_MERGING = re.compile(r"merging resources from '([^']+)'")
 _QUOTED = re.compile(r"'([\w./-]+)'")
 _NESTING = re.compile(r"accumulat\w+ (?:resources|err)[^:]*: ")
 _LONGEST_MESSAGE = 400
@@ -88,22 +90,28 @@ def _missing(root: Path, kustomizations: list[_Kustomization], missing: str) -> 
     return None
 
 
-def _patch_target(root: Path, paths: list[str], kind: str, name: str) -> SourcePos | None:
-    """The ``name:`` line of the patch that targets ``kind`` ``name``."""
+def _named(root: Path, paths: list[str], kind: str, name: str) -> list[tuple[SourcePos, SourcePos]]:
+    """Each document of ``kind`` ``name``: where it starts and where its name is written."""
+    found = []
     for path in manifest_paths(paths):
-        document = parse(path, _read(root, path))
-        for doc in document.documents:
+        for doc in parse(path, _read(root, path)).documents:
             body, positions = doc.body, doc.positions
             if not isinstance(body, dict) or body.get("kind") != kind:
                 continue
             metadata = body.get("metadata")
             if isinstance(metadata, dict) and metadata.get("name") == name:
-                children = positions[2]
-                meta = children.get("metadata") if isinstance(children, dict) else None
-                name_pos = meta[2].get("name") if meta and isinstance(meta[2], dict) else None
-                line, column, _ = name_pos or positions
-                return SourcePos(path, line, column)
-    return None
+                _, line, column = position_in(positions, ("metadata", "name"))
+                start = SourcePos(path, positions[0], positions[1])
+                found.append((start, SourcePos(path, line, column)))
+    return found
+
+
+def _duplicate(root: Path, paths: list[str], kind: str, name: str, merged: str) -> SourcePos | None:
+    """The second definition of ``kind`` ``name``: the one in the file kustomize merged last."""
+    found = [start for start, _ in _named(root, paths, kind, name)]
+    later = [start for start in found if PurePosixPath(start.path).name == merged]
+    candidates = later or found[1:]
+    return candidates[-1] if candidates else None
 
 
 def innermost(message: str) -> str:
@@ -134,11 +142,23 @@ def failure_findings(root: Path, entry_file: str, message: str) -> tuple[Finding
             return (found,)
     where: SourcePos | None = None
     text = innermost(message)
+    rule = RULE
     if (field := _UNKNOWN_FIELD.search(message)) and "Kustomization" in message:
         where = next((w for k in kustomizations if (w := k.key(field.group(1)))), None)
         text = f"a kustomization has no field {field.group(1)!r} ({text})"
+    elif duplicate := _DUPLICATE.search(message):
+        kind, name = duplicate.group(1), duplicate.group(2)
+        merged = _MERGING.search(message)
+        file = PurePosixPath(merged.group(1)).name if merged else ""
+        where = _duplicate(root, paths, kind, name, file)
+        rule = "duplicate-resource"
+        text = (
+            f"{kind} {name!r} is defined twice in the kustomization's resources; keep one "
+            "definition (kustomize refuses to build)"
+        )
     elif target := _PATCH_TARGET.search(message):
-        where = _patch_target(root, paths, target.group(1), target.group(2))
+        targets = _named(root, paths, target.group(1), target.group(2))
+        where = targets[0][1] if targets else None
         text = (
             f"this patch targets {target.group(1)} {target.group(2)!r}, which no resource of "
             "the kustomization defines: fix the patch's kind and name"
@@ -148,4 +168,4 @@ def failure_findings(root: Path, entry_file: str, message: str) -> tuple[Finding
             where = next((w for k in kustomizations if (w := k.find(token))), None)
             if where is not None:
                 break
-    return (Finding(Severity.ERROR, RULE, text, where or SourcePos(entry_file, 1)),)
+    return (Finding(Severity.ERROR, rule, text, where or SourcePos(entry_file, 1)),)

@@ -76,6 +76,14 @@ class BuiltinSchemas:
     def versions_of(self, group: str, kind: str) -> tuple[str, ...]:
         return tuple(v for g, v, k in self._by_gvk if (g, k) == (group, kind))
 
+    def groups_of(self, kind: str) -> frozenset[str]:
+        """Each preferred apiVersion (``apps/v1``) serving ``kind``, in any group."""
+        found: dict[str, str] = {}
+        for group, version, other in self._by_gvk:
+            if other == kind and "alpha" not in version and "beta" not in version:
+                found[group] = f"{group}/{version}" if group else version
+        return frozenset(found.values())
+
     def kinds_in(self, group: str) -> frozenset[str]:
         return frozenset(k for g, _, k in self._by_gvk if g == group)
 

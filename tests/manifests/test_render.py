@@ -214,6 +214,15 @@ def test_a_revision_without_the_configured_folder_is_an_error_not_an_empty_state
             "targets ConfigMap 'other'",
         ),
         (
+            {
+                "kustomization.yaml": KUSTOMIZATION + "resources: [cm.yaml, again.yaml]\n",
+                "again.yaml": "# the same\n"
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n",
+            },
+            "duplicate-resource again.yaml:2:1",
+            "defined twice",
+        ),
+        (
             {"kustomization.yaml": KUSTOMIZATION + "resources: [cm.yaml\n"},
             "yaml-syntax kustomization.yaml:3:12",
             "never closed",

@@ -167,6 +167,22 @@ def test_deprecated_or_removed_depends_on_the_target_version(tmp_path: Path) -> 
     assert "use autoscaling/v2 instead" in removed.message
 
 
+def test_a_kind_in_the_wrong_group_names_the_right_api_version(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"d.yaml": _with("apiVersion: apps/v1", "apiVersion: batch/v1")})
+    _, findings = load(tmp_path)
+    (finding,) = findings
+    assert (finding.rule, str(finding.source)) == ("unknown-kind", "d.yaml:1:1")
+    assert finding.message == "Deployment is not in batch/v1: use apiVersion apps/v1"
+
+
+def test_identity_fields_of_the_wrong_type_are_not_called_missing(tmp_path: Path) -> None:
+    text = "apiVersion: v1\nkind: 7\nmetadata:\n  name: 42\n"
+    write_tree(tmp_path, {"c.yaml": text})
+    _, findings = load(tmp_path)
+    assert places(findings) == ["required-fields c.yaml:2:1"]
+    assert "must be text" in findings[0].message
+
+
 def test_schema_messages_name_the_field_and_the_fix(tmp_path: Path) -> None:
     write_tree(
         tmp_path,
@@ -214,7 +230,8 @@ def test_pinned_images_pass(tmp_path: Path, image: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "image", ["nginx", "nginx:latest", "registry.local:5000/team/app", "ghcr.io/a/b:latest"]
+    "image",
+    ["nginx", "'nginx:'", "nginx:latest", "registry.local:5000/team/app", "ghcr.io/a/b:latest"],
 )
 def test_moving_images_warn(tmp_path: Path, image: str) -> None:
     assert _check(tmp_path, {"d.yaml": _with("nginx:1.27", image)}) == ["image-tag d.yaml:17:11"]

@@ -92,19 +92,23 @@ def _name_problem(kind: str, group: str, name: str) -> str | None:
 
 
 def check_identity(manifest: Manifest, context: Context) -> Iterable[Finding]:
-    missing = [
-        f
-        for f in ("apiVersion", "kind")
-        if not isinstance(manifest.body.get(f), str) or not manifest.body.get(f)
-    ]
+    missing = [f for f in ("apiVersion", "kind") if manifest.body.get(f) in (None, "")]
     metadata = mapping(manifest.body.get("metadata"))
     name = metadata.get("name")
-    if not isinstance(name, str) or not name:
+    if name in (None, ""):  # a name of the wrong type is the schema rule's
         missing.append("metadata.name")
     if missing:
         hint = " (generateName cannot be used with apply)" if "generateName" in metadata else ""
-        message = f"missing {', '.join(missing)}: every object needs all three{hint}"
+        message = (
+            f"missing {', '.join(missing)}: every object needs apiVersion, kind and "
+            f"metadata.name{hint}"
+        )
         yield report(manifest, Severity.ERROR, "required-fields", message)
+    for field in ("apiVersion", "kind"):
+        value = manifest.body.get(field)
+        if value not in (None, "") and not isinstance(value, str):
+            message = f"{field} must be text such as 'apps/v1' or 'Deployment', not {value!r}"
+            yield report(manifest, Severity.ERROR, "required-fields", message, (field,))
     if isinstance(name, str) and name:
         problem = _name_problem(manifest.kind, manifest.key.group, name)
         if problem is not None:

@@ -99,6 +99,11 @@ def _unknown_kind(manifest: Manifest, context: Context) -> Finding:
         use = ", ".join(f"{group}/{v}" if group else v for v in served)
         message = f"{manifest.api_version} {kind} is not served by Kubernetes {target}; use {use}"
         return report(manifest, Severity.ERROR, "unknown-kind", message, ("apiVersion",))
+    elsewhere = builtin.groups_of(kind)
+    if elsewhere:
+        use = " or ".join(sorted(elsewhere))
+        message = f"{kind} is not in {manifest.api_version}: use apiVersion {use}"
+        return report(manifest, Severity.ERROR, "unknown-kind", message, ("apiVersion",))
     known = builtin.kinds_in(group)
     if known:
         close = difflib.get_close_matches(kind, sorted(known), n=1)

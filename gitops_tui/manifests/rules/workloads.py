@@ -61,7 +61,7 @@ def _image_problem(image: str) -> str | None:
     if "@" in image:
         return None  # pinned by digest
     name, _, tag = image.rpartition(":")
-    if not name or "/" in tag:  # the colon belonged to a registry port, not a tag
+    if not name or "/" in tag or not tag:  # no colon, or a registry port's, or nothing after
         return "has no tag, so every pull may get a different image"
     if tag == "latest":
         return "uses the moving tag ':latest'"
@@ -74,6 +74,13 @@ def check_images(manifest: Manifest, context: Context) -> Iterable[Finding]:
         return
     for path, container in _containers(template):
         image = container.get("image")
+        if image is None or image == "":
+            message = (
+                f"container {container.get('name', '?')!r} has no image: the API server rejects "
+                "a pod template without one"
+            )
+            yield report(manifest, Severity.ERROR, "schema", message, path)
+            continue
         problem = _image_problem(image) if isinstance(image, str) else None
         if problem is not None:
             message = (
