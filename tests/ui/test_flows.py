@@ -122,7 +122,7 @@ def test_commit_of_an_edited_file_turns_synced(make_app: Any, recorder: Recorder
             "the edit to show as pending in the Desired tree",
         )
         assert app.main.view is not None and app.main.view.header.uncommitted == 1
-        assert "✎ edited" in screen_text(app)
+        await until(pilot, lambda: "✎ edited" in screen_text(app), "the edit on screen")
 
         await pilot.press("c")
         assert isinstance(app.screen, CommitScreen)
@@ -159,7 +159,8 @@ def test_simulated_scale_shows_drift_then_heals(make_app: Any, recorder: Recorde
             lambda: any(e.toggle is Toggle.SELF_HEAL for e in events(recorder, ToggleChanged)),
             "self-heal to be switched off",
         )
-        assert "self-heal:off" in screen_text(app)
+        # Repaints are batched (at most ~10/s): the header follows within a frame or two.
+        await until(pilot, lambda: "self-heal:off" in screen_text(app), "the header to say so")
 
         assert app.main.select(FRONTEND)
         await pilot.press("e")
@@ -463,7 +464,9 @@ def test_an_unreachable_cluster_shows_in_the_header_and_recovers(
         restarted.append(again)
         await asyncio.to_thread(again.start)
         await until(pilot, lambda: synced(app), "the agent to converge again")
-        assert "cluster unreachable" not in screen_text(app)
+        await until(
+            pilot, lambda: "cluster unreachable" not in screen_text(app), "the header to recover"
+        )
         assert any("reachable again" in e.text for e in app.timeline.entries)
 
     try:
