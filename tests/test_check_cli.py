@@ -168,6 +168,7 @@ def test_json_format_is_the_documented_schema(env: dict[str, str], repo: Path) -
     assert report["schema"] == 1
     assert report["kubernetesVersion"] == "1.37"
     assert report["resources"] == 1
+    assert report["entries"] == ["."]
     assert report["summary"] == {"errors": 1, "warnings": 1, "infos": 0}
     assert report["findings"][0] == {
         "severity": "error",
@@ -368,6 +369,40 @@ def test_base_of_a_kustomize_overlay_shows_rendered_changes(
     )
     assert "      ~ .spec.replicas: 1 -> 2" in result.stdout.splitlines()
     assert "0 to create, 1 to change, 0 to delete" in result.stdout
+
+
+def test_overlays_without_a_config_are_each_checked_and_compared(
+    env: dict[str, str], history: Path
+) -> None:
+    for name, text in {
+        "k/base/kustomization.yaml": "resources: [web.yaml]\n",
+        "k/base/web.yaml": DEPLOYMENT,
+        "k/overlays/dev/kustomization.yaml": "namespace: dev\nresources: [../../base]\n",
+        "k/overlays/prod/kustomization.yaml": "namespace: prod\nresources: [../../base]\n",
+    }.items():
+        (history / name).parent.mkdir(parents=True, exist_ok=True)
+        (history / name).write_text(text)
+    _git(history, "add", "--all")
+    _git(history, "commit", "-q", "-m", "overlays")
+    web = history / "k" / "base" / "web.yaml"
+    web.write_text(DEPLOYMENT.replace("nginx:1.27", "nginx:latest"))
+
+    result = check(env, history / "k", "--base", "HEAD")
+    lines = result.stdout.splitlines()
+    # The base's defect once, though both overlays render it; the same Deployment in two
+    # overlays is two environments, not a duplicate; the namespace each overlay sets is
+    # reported on its own `namespace:` line.
+    assert [
+        line.split(": ")[0] + " " + line.split()[2] for line in lines if ": warning " in line
+    ] == [
+        "base/web.yaml:15:11 image-tag:",
+        "overlays/dev/kustomization.yaml:1:1 unknown-namespace:",
+        "overlays/prod/kustomization.yaml:1:1 unknown-namespace:",
+    ]
+    assert result.returncode == 0
+    assert "  ~ change Deployment.apps dev/web in overlays/dev  (base/web.yaml:1)" in lines
+    assert "  ~ change Deployment.apps prod/web in overlays/prod  (base/web.yaml:1)" in lines
+    assert lines[-1] == "0 error(s), 3 warning(s) in 2 resource(s) (Kubernetes 1.37)"
 
 
 def test_an_unknown_base_revision_exits_2(env: dict[str, str], history: Path) -> None:

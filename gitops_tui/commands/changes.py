@@ -11,7 +11,8 @@ and masks Secret values in every item it returns.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -19,15 +20,18 @@ from git import Repo
 
 from gitops_tui.engine.diff import DiffItem, compute
 from gitops_tui.manifests.config import CONFIG_FILE, RepoConfig, parse_config
+from gitops_tui.manifests.entries import render_all
 from gitops_tui.manifests.findings import SourcePos
 from gitops_tui.manifests.loader import Manifest
-from gitops_tui.manifests.render import render_files
+from gitops_tui.manifests.rules.context import crd_scopes
+from gitops_tui.manifests.rules.identity import applied_key
 from gitops_tui.model import ResourceKey
 from gitops_tui.workspace.errors import WorkspaceError
 from gitops_tui.workspace.gitrun import rev_parse, worktree_root
-from gitops_tui.workspace.trees import tree_files
+from gitops_tui.workspace.trees import tree_files, write_files
 
-Identity = Callable[[Manifest], ResourceKey]
+#: Each entry point's folder -> its objects (see ``manifests.entries``).
+States = Mapping[str, Sequence[Manifest]]
 
 
 class BaseUnavailable(WorkspaceError):
@@ -45,12 +49,14 @@ class Change:
     """One object the change creates, changes or deletes.
 
     ``source`` is where the object is written now (where it was, for a deletion); ``diff``
-    lists field differences for a change, ``desired`` being the new side and ``live`` the base.
+    lists field differences for a change, ``desired`` being the new side and ``live`` the base;
+    ``entry`` is the entry point (kustomization or folder) whose desired state it belongs to.
     """
 
     action: Action
     key: ResourceKey
     source: SourcePos
+    entry: str
     diff: tuple[DiffItem, ...] = ()
 
 
@@ -60,14 +66,16 @@ class BaseRevision:
 
     name: str
     commit: str
-    manifests: tuple[Manifest, ...]
+    states: States
 
 
-def _by_key(manifests: Iterable[Manifest], identity: Identity) -> dict[ResourceKey, Manifest]:
+def _by_key(
+    manifests: Iterable[Manifest], scopes: Mapping[tuple[str, str], bool]
+) -> dict[ResourceKey, Manifest]:
     found: dict[ResourceKey, Manifest] = {}
     for manifest in manifests:
-        if manifest.kind and manifest.key.name:
-            found.setdefault(identity(manifest), manifest)  # duplicates are a finding already
+        if manifest.kind and manifest.key.name:  # duplicates are a finding already: keep one
+            found.setdefault(applied_key(manifest, scopes), manifest)
     return found
 
 
@@ -75,19 +83,22 @@ def _is_secret(key: ResourceKey) -> bool:
     return (key.group, key.kind) == ("", "Secret")
 
 
-def compare(
-    base: Iterable[Manifest], current: Iterable[Manifest], identity: Identity
-) -> tuple[Change, ...]:
-    """Creations, then changes, then deletions, each ordered by resource."""
-    before, after = _by_key(base, identity), _by_key(current, identity)
-    created = [Change(Action.CREATE, k, after[k].source) for k in sorted(after - before.keys())]
-    deleted = [Change(Action.DELETE, k, before[k].source) for k in sorted(before - after.keys())]
-    changed = []
-    for key in sorted(after.keys() & before.keys()):
-        items = compute(after[key].body, before[key].body, secret=_is_secret(key))
-        if items:
-            changed.append(Change(Action.CHANGE, key, after[key].source, items))
-    return (*created, *changed, *deleted)
+def compare(base: States, current: States) -> tuple[Change, ...]:
+    """Per entry point: creations, then changes, then deletions, each ordered by resource."""
+    changes: list[Change] = []
+    for entry in sorted(base.keys() | current.keys()):
+        old, new = base.get(entry, ()), current.get(entry, ())
+        scopes = crd_scopes([*old, *new])
+        before, after = _by_key(old, scopes), _by_key(new, scopes)
+        for key in sorted(after.keys() - before.keys()):
+            changes.append(Change(Action.CREATE, key, after[key].source, entry))
+        for key in sorted(after.keys() & before.keys()):
+            items = compute(after[key].body, before[key].body, secret=_is_secret(key))
+            if items:
+                changes.append(Change(Action.CHANGE, key, after[key].source, entry, items))
+        for key in sorted(before.keys() - after.keys()):
+            changes.append(Change(Action.DELETE, key, before[key].source, entry))
+    return tuple(changes)
 
 
 def read_base(root: Path, rev: str, config: RepoConfig, entry_given: bool) -> BaseRevision:
@@ -118,4 +129,8 @@ def read_base(root: Path, rev: str, config: RepoConfig, entry_given: bool) -> Ba
     if not entry_given:
         recorded, _ = parse_config(files.get(CONFIG_FILE, b""))
         base_config = RepoConfig(recorded.path, config.kubernetes_version, config.disabled_rules)
-    return BaseRevision(rev, commit, render_files(files, base_config).manifests)
+    with tempfile.TemporaryDirectory(prefix="gitops-tui-base-") as scratch:
+        # Rendered from a real folder, as kustomize needs; paths stay repository-relative.
+        write_files(files, Path(scratch))
+        states = render_all(Path(scratch), base_config)
+    return BaseRevision(rev, commit, {entry: s.manifests for entry, s in states.items()})

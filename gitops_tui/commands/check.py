@@ -17,20 +17,22 @@ import argparse
 import contextlib
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
 from gitops_tui.commands.check_output import FORMATS, Report
 from gitops_tui.manifests.config import (
     CONFIG_FILE,
+    RepoConfig,
     load_config,
     normalize_version,
     supported_versions,
     unsupported_version_message,
 )
-from gitops_tui.manifests.findings import Finding, sort_key
-from gitops_tui.manifests.loader import Manifest
-from gitops_tui.manifests.render import render
+from gitops_tui.manifests.entries import render_all
+from gitops_tui.manifests.findings import Finding, SourcePos, sort_key
+from gitops_tui.manifests.loader import LoadResult, Manifest
 from gitops_tui.manifests.validate import Validator, disabled_for
 from gitops_tui.workspace.errors import WorkspaceError
 
@@ -121,6 +123,18 @@ def _kept(
     )
 
 
+def _validated(states: Mapping[str, LoadResult], config: RepoConfig) -> list[Finding]:
+    """Every state's findings. A base that several overlays include is reported once: a rule
+    already reported at a place by an earlier entry point is not repeated by a later one."""
+    reported: set[tuple[str, SourcePos | None]] = set()
+    findings = []
+    for state in states.values():
+        found = Validator(config).validate(state)
+        findings.extend(f for f in found if (f.rule, f.source) not in reported)
+        reported.update((f.rule, f.source) for f in found)
+    return findings
+
+
 def _check(args: argparse.Namespace) -> int:
     target = Path(args.path)
     if not target.exists():
@@ -138,24 +152,23 @@ def _check(args: argparse.Namespace) -> int:
         if version is None:
             raise UsageError(unsupported_version_message(args.kube_version))
         config = replace(config, kubernetes_version=version)
-    validator = Validator(config)
-    loaded = render(root, config)
-    findings = [*config_findings, *validator.validate(loaded)]
-    report = Report(root, config.kubernetes_version, len(loaded.manifests), ())
+    states = render_all(root, config)
+    manifests = tuple(m for state in states.values() for m in state.manifests)
+    findings = [*config_findings, *_validated(states, config)]
+    report = Report(root, config.kubernetes_version, len(manifests), (), tuple(states))
     if args.base is not None:
         from gitops_tui.commands.changes import compare, read_base  # GitPython: only for --base
 
         base = read_base(root, args.base, config, entry_given=entry is not None)
-        changes = compare(base.manifests, loaded.manifests, validator.identity)
-        report = replace(report, base=base, changes=changes)
+        current = {path: state.manifests for path, state in states.items()}
+        report = replace(report, base=base, changes=compare(base.states, current))
     if args.server:
         # Loaded on demand: the Kubernetes client is the slowest import of all, and a check
         # without --server (pre-commit, on every commit) should not pay for it.
         from gitops_tui.commands.server_check import server_check
 
-        server = server_check(root, loaded.manifests, findings, args.state_dir)
-        extra = _kept(server.findings, loaded.manifests, config.disabled_rules)
-        findings.extend(extra)
+        server = server_check(root, manifests, findings, args.state_dir)
+        findings.extend(_kept(server.findings, manifests, config.disabled_rules))
         report = replace(report, server=server)
     report = replace(report, findings=tuple(sorted(findings, key=sort_key)))
     _print(FORMATS[args.format](report))

@@ -39,6 +39,8 @@ class Report:
     kubernetes_version: str
     resources: int
     findings: tuple[Finding, ...]
+    #: The entry points checked (``manifests.entries``): one, unless the folder holds several.
+    entries: tuple[str, ...] = (".",)
     base: BaseRevision | None = None
     changes: tuple[Change, ...] = ()
     server: ServerResult | None = None
@@ -77,7 +79,10 @@ def _change_lines(report: Report) -> list[str]:
     ]
     for change in report.changes:
         where = f"{shown_path(report.root, change.source.path)}:{change.source.line}"
-        lines.append(f"  {_SYMBOL[change.action]} {change.action.value} {change.key}  ({where})")
+        entry = f" in {change.entry}" if len(report.entries) > 1 else ""
+        lines.append(
+            f"  {_SYMBOL[change.action]} {change.action.value} {change.key}{entry}  ({where})"
+        )
         lines.extend(f"      {_diff_line(item)}" for item in change.diff)
     return lines
 
@@ -158,6 +163,7 @@ def _finding_json(report: Report, finding: Finding) -> dict[str, Any]:
 def _change_json(report: Report, change: Change) -> dict[str, Any]:
     return {
         "action": change.action.value,
+        "entry": change.entry,
         "resource": _key_json(change.key),
         "file": shown_path(report.root, change.source.path),
         "line": change.source.line,
@@ -173,6 +179,7 @@ def as_json(report: Report) -> str:
         "schema": JSON_SCHEMA_VERSION,
         "kubernetesVersion": report.kubernetes_version,
         "resources": report.resources,
+        "entries": list(report.entries),
         "summary": {
             "errors": report.count(Severity.ERROR),
             "warnings": report.count(Severity.WARNING),

@@ -28,9 +28,9 @@ from gitops_tui.cluster.client import (
     UnknownKind,
 )
 from gitops_tui.engine.serving import read_record
-from gitops_tui.manifests.crds import CRD_GROUP
 from gitops_tui.manifests.findings import Finding, Severity
 from gitops_tui.manifests.loader import Manifest
+from gitops_tui.manifests.rules.context import crd_scopes
 from gitops_tui.workspace.gitrun import worktree_root
 from gitops_tui.workspace.layout import resolve_state_dir
 
@@ -70,15 +70,7 @@ def _placed(manifest: Manifest, error: ApiError) -> Finding:
 def _created_here(manifests: Sequence[Manifest]) -> tuple[set[str], set[tuple[str, str]]]:
     """Namespaces and (group, kind) of custom kinds the change itself creates."""
     namespaces = {m.key.name for m in manifests if (m.key.group, m.kind) == ("", "Namespace")}
-    kinds: set[tuple[str, str]] = set()
-    for manifest in manifests:
-        if (manifest.key.group, manifest.kind) != (CRD_GROUP, "CustomResourceDefinition"):
-            continue
-        spec = manifest.body.get("spec")
-        names = spec.get("names") if isinstance(spec, dict) else None
-        if isinstance(spec, dict) and isinstance(names, dict):
-            kinds.add((str(spec.get("group", "")), str(names.get("kind", ""))))
-    return namespaces, kinds
+    return namespaces, set(crd_scopes(manifests))
 
 
 def _skipped(manifest: Manifest, why: str) -> Finding:

@@ -35,12 +35,16 @@ from gitops_tui.manifests.loader import (
     make_manifest,
     read_file,
 )
-from gitops_tui.manifests.yamlpos import parse
+from gitops_tui.manifests.yamlpos import Document, Pos, parse, position_in
 
 _SAFE_LOADER: Any = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
 ORIGIN = "config.kubernetes.io/origin"
 TRANSFORMATIONS = "alpha.config.kubernetes.io/transformations"
 _PATCH_TRANSFORMERS = ("PatchTransformer", "PatchStrategicMergeTransformer")
+#: Transformers that set one field from one kustomization key: (key, field path).
+_SET_BY: dict[str, tuple[str, tuple[str, ...]]] = {
+    "NamespaceTransformer": ("namespace", ("metadata", "namespace")),
+}
 _TIMEOUT_SECONDS = 120
 #: What kustomize says about our wrapper before the user's own error.
 _WRAPPER_PREFIX = re.compile(
@@ -93,7 +97,7 @@ class _Sources:
         self.root = root
         self._cache = cache
         self._loaded: dict[str, LoadResult] = {}
-        self._kustomizations: dict[str, Any] = {}
+        self._kustomizations: dict[str, Document] = {}
         self.findings: list[Finding] = []
 
     def relative(self, absolute: str) -> str:
@@ -113,10 +117,12 @@ class _Sources:
         except OSError:
             return ""
 
-    def kustomization(self, path: str) -> Any:
-        """A kustomization file's content (it built, so it parses), read once."""
+    def kustomization(self, path: str) -> Document:
+        """A kustomization file's content and positions (it built, so it parses), read once."""
         if path not in self._kustomizations:
-            self._kustomizations[path] = _yaml(self.text(path), {})
+            parsed = parse(path, self.text(path).encode("utf-8"))
+            empty = Document({}, (1, 1, None))
+            self._kustomizations[path] = parsed.documents[0] if parsed.documents else empty
         return self._kustomizations[path]
 
 
@@ -136,6 +142,22 @@ def _pick(candidates: Iterable[Manifest], kind: str, name: str) -> Manifest | No
     within = [m for m in same_kind if m.key.name and m.key.name in name]
     ranked = exact or sorted(within, key=lambda m: -len(m.key.name)) or same_kind
     return ranked[0] if ranked else None
+
+
+def _transformer_layer(
+    kustomization: str, document: Document, transformer: str
+) -> Iterable[PositionLayer]:
+    """A position tree saying the field a transformer set (``metadata.namespace``) is written
+    at the kustomization's key that set it (``namespace:``). Its other nodes are on line 0:
+    the layer knows nothing about the ancestors of that field."""
+    key, field = _SET_BY[transformer]
+    depth, line, column = position_in(document.positions, (key,))
+    if depth != 1:
+        return
+    tree: Pos = (line, column, None)
+    for segment in reversed(field[1:]):
+        tree = (0, 0, {segment: tree})
+    yield PositionLayer(kustomization, (0, 0, {field[0]: tree}))
 
 
 def _patch_files(kustomization: Any) -> list[str]:
@@ -161,20 +183,26 @@ class _Mapper:
         return self.sources.relative(os.path.normpath(self.wrapper / origin_path))
 
     def _patch_layers(self, transformations: Any, kind: str, name: str) -> list[PositionLayer]:
+        """Position trees of the patches and transformers that changed the object, the last
+        applied first (it decides a field's value)."""
         layers: list[PositionLayer] = []
         for step in transformations if isinstance(transformations, list) else ():
             by = step.get("configuredBy", {}) if isinstance(step, Mapping) else {}
-            if not isinstance(by, Mapping) or by.get("kind") not in _PATCH_TRANSFORMERS:
+            transformer = by.get("kind") if isinstance(by, Mapping) else None
+            if transformer not in _PATCH_TRANSFORMERS and transformer not in _SET_BY:
                 continue
             kustomization = self._repo_path(str(step.get("configuredIn", "")))
-            body = self.sources.kustomization(kustomization)
+            document = self.sources.kustomization(kustomization)
+            if transformer in _SET_BY:
+                layers.extend(_transformer_layer(kustomization, document, transformer))
+                continue
             folder = PurePosixPath(kustomization).parent
-            for patch in _patch_files(body):
+            for patch in _patch_files(document.body):
                 path = PurePosixPath(os.path.normpath(folder / patch)).as_posix()
                 found = _pick(self.sources.manifests(path), kind, name)
                 if found is not None and found.key.name == name:
                     layers.extend(found.layers)
-        layers.reverse()  # the last patch applied decides a field's value
+        layers.reverse()
         return layers
 
     def manifest(self, body: dict[str, Any], fallback: SourcePos) -> Manifest:

@@ -72,12 +72,22 @@ class Manifest:
         return self.key.kind
 
     def position_of(self, field_path: Sequence[str | int]) -> SourcePos:
-        """Where a field is written; the nearest written ancestor for a missing field."""
+        """Where a field is written: in the most specific layer that writes it (the last patch
+        applied), else, for a missing field, where its nearest ancestor is written, preferring
+        the defining document on a tie (a patch repeats the ancestors of what it changes).
+        Nodes on line 0 are placeholders of layers that know only a deeper field."""
+        if not field_path:
+            return self.source
         best: tuple[int, SourcePos] | None = None
         for layer in self.layers:
             depth, line, column = position_in(layer.root, field_path)
-            if best is None or depth > best[0]:
-                best = (depth, SourcePos(layer.path, line, column))
+            if line == 0:
+                continue
+            here = SourcePos(layer.path, line, column)
+            if depth == len(field_path):
+                return here
+            if best is None or depth >= best[0]:
+                best = (depth, here)
         return self.source if best is None else best[1]
 
 

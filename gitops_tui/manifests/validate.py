@@ -18,13 +18,12 @@ from gitops_tui.manifests.findings import Finding, Severity, sort_key
 from gitops_tui.manifests.loader import LoadResult, Manifest, bulk_build
 from gitops_tui.manifests.rules.apis import check_api_version
 from gitops_tui.manifests.rules.context import Context, ObjectRule, RepoRule, mapping, report
-from gitops_tui.manifests.rules.identity import check_duplicates, check_identity, effective_key
+from gitops_tui.manifests.rules.identity import check_duplicates, check_identity
 from gitops_tui.manifests.rules.references import check_namespaces, check_service_selectors
 from gitops_tui.manifests.rules.schema import check_crd_schemas, check_schema
 from gitops_tui.manifests.rules.secrets import check_plaintext_secret
 from gitops_tui.manifests.rules.workloads import check_images, check_requests, check_selector
 from gitops_tui.manifests.schemas import builtin_schemas
-from gitops_tui.model import ResourceKey
 
 OBJECT_RULES: tuple[ObjectRule, ...] = (
     check_identity,
@@ -89,11 +88,6 @@ class Validator:
             cached = tuple(f for f in found if f.rule not in disabled)
             self._cache[manifest] = cached
         return cached
-
-    def identity(self, manifest: Manifest) -> ResourceKey:
-        """The object's key once applied (``default`` namespace filled in where it applies),
-        using the custom kinds of the state validated last."""
-        return effective_key(manifest, self._context)
 
     def validate(self, result: LoadResult) -> tuple[Finding, ...]:
         """Load findings plus every rule's findings, sorted by place, without disabled ones."""

@@ -55,6 +55,27 @@ def test_a_field_set_by_an_overlay_patch_points_at_the_patch(example: Path) -> N
     assert hpa.position_of(("spec", "scaleTargetRef")).path == "base/api-hpa.yaml"
 
 
+def test_object_level_findings_of_a_patched_object_stay_on_its_definition(example: Path) -> None:
+    result = render(example, RepoConfig(path="overlays/dev"))
+    hpa = next(m for m in result.manifests if m.kind == "HorizontalPodAutoscaler")
+    assert str(hpa.position_of(())) == "base/api-hpa.yaml:1:1"
+
+
+def test_a_namespace_set_by_a_kustomization_points_at_its_namespace_line(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            ".gitops-tui.yaml": "path: overlays/team\n",
+            "base/kustomization.yaml": KUSTOMIZATION + "resources: [web.yaml]\n",
+            "base/web.yaml": DEPLOYMENT,
+            "overlays/team/kustomization.yaml": KUSTOMIZATION
+            + "namespace: team-a\nresources: [../../base]\n",
+        },
+    )
+    _, findings = load(tmp_path)
+    assert places(findings) == ["unknown-namespace overlays/team/kustomization.yaml:3:1"]
+
+
 def test_the_base_renders_on_its_own_when_chosen(example: Path) -> None:
     result = render(example, RepoConfig(path="base"))
     frontend = next(m for m in result.manifests if m.key.name == "frontend" and m.kind != "Service")

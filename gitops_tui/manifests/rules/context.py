@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitops_tui.manifests.crds import CustomKind
+from gitops_tui.manifests.crds import CRD_GROUP, CustomKind
 from gitops_tui.manifests.findings import Finding, Severity
 from gitops_tui.manifests.loader import Manifest
 from gitops_tui.manifests.schemas import GVK, BuiltinSchemas
@@ -94,7 +94,25 @@ _CLUSTER_SCOPED = frozenset(
 
 def is_namespaced(manifest: Manifest, context: Context) -> bool:
     """Whether the object lives in a namespace (unknown kinds are assumed to)."""
+    return namespaced_in(manifest, context.custom_scopes)
+
+
+def namespaced_in(manifest: Manifest, custom_scopes: Mapping[tuple[str, str], bool]) -> bool:
+    """:func:`is_namespaced` given the custom kinds' scopes: (group, kind) -> namespaced."""
     group, kind = manifest.key.group, manifest.kind
     if (group, kind) in _CLUSTER_SCOPED:
         return False
-    return context.custom_scopes.get((group, kind), True)
+    return custom_scopes.get((group, kind), True)
+
+
+def crd_scopes(manifests: Iterable[Manifest]) -> dict[tuple[str, str], bool]:
+    """(group, kind) -> namespaced for each CRD among ``manifests``, read from its spec."""
+    scopes = {}
+    for manifest in manifests:
+        if (manifest.key.group, manifest.kind) != (CRD_GROUP, "CustomResourceDefinition"):
+            continue
+        spec = mapping(manifest.body.get("spec"))
+        kind = mapping(spec.get("names")).get("kind")
+        if isinstance(kind, str):
+            scopes[(str(spec.get("group", "")), kind)] = spec.get("scope") != "Cluster"
+    return scopes

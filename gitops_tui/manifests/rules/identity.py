@@ -13,7 +13,7 @@ from typing import Any
 
 from gitops_tui.manifests.findings import Finding, Severity
 from gitops_tui.manifests.loader import Manifest
-from gitops_tui.manifests.rules.context import Context, is_namespaced, mapping, report
+from gitops_tui.manifests.rules.context import Context, mapping, namespaced_in, report
 from gitops_tui.manifests.rules.workloads import pod_template
 from gitops_tui.model import ResourceKey
 
@@ -136,8 +136,13 @@ def _at(body: Mapping[str, Any], path: tuple[str, ...]) -> Any:
 
 def effective_key(manifest: Manifest, context: Context) -> ResourceKey:
     """The object's identity once applied: no namespace means ``default`` for namespaced kinds."""
+    return applied_key(manifest, context.custom_scopes)
+
+
+def applied_key(manifest: Manifest, custom_scopes: Mapping[tuple[str, str], bool]) -> ResourceKey:
+    """:func:`effective_key` given the custom kinds' scopes (see ``context.crd_scopes``)."""
     key = manifest.key
-    if is_namespaced(manifest, context):
+    if namespaced_in(manifest, custom_scopes):
         return ResourceKey(key.group, key.kind, key.namespace or "default", key.name)
     return ResourceKey(key.group, key.kind, "", key.name)
 
