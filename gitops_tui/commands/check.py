@@ -127,7 +127,7 @@ def _validated(states: Mapping[str, LoadResult], config: RepoConfig) -> list[Fin
     """Every state's findings. A base that several overlays include is reported once: a rule
     already reported at a place by an earlier entry point is not repeated by a later one."""
     reported: set[tuple[str, SourcePos | None]] = set()
-    findings = []
+    findings: list[Finding] = []
     for state in states.values():
         found = Validator(config).validate(state)
         findings.extend(f for f in found if (f.rule, f.source) not in reported)
