@@ -311,10 +311,10 @@ def _apply_tracking(
             scope, _zero_object(scope.schema), live, managed, _BEFORE_FIRST_APPLY
         )
     identity = _identity(manager or "unknown", "Apply", "", scope.subresource)
-    merged, owners = _smd_apply(scope, live, config, managed.owners, identity, force)
+    merged, owners, changed = _smd_apply(scope, live, config, managed.owners, identity, force)
     _strip_meta(owners, identity)
     times = dict(managed.times)
-    if _json_equal(live, merged):
+    if not changed and _json_equal(live, merged):
         return copy_json(live), _Managed(owners, times)
     times[identity] = scope.now
     return merged, _Managed(owners, times)
@@ -346,8 +346,12 @@ def _smd_apply(
     owners: dict[str, _Owned],
     identity: str,
     force: bool,
-) -> tuple[Any, dict[str, _Owned]]:
-    """``merge.Updater.Apply``: merge, own exactly the config, prune, take over or conflict."""
+) -> tuple[Any, dict[str, _Owned], bool]:
+    """``merge.Updater.Apply``: merge, own exactly the config, prune, take over or conflict.
+
+    Also says whether the merge changed a field (outside the reset ones): when it did, the
+    result cannot equal ``live`` and the caller need not compare them again.
+    """
     owners = dict(owners)
     merged = _merge(live, config, scope.root)
     merged = {} if merged is _ABSENT else merged
@@ -355,8 +359,11 @@ def _smd_apply(
     config_fields = scope.ignore_reset(_field_set(config, scope.root))
     owners[identity] = _Owned(config_fields, scope.api_version, True)
     merged = _prune(scope, merged, owners, last, config_fields)
-    owners, _ = _smd_update(scope, live, merged, owners, identity, force)
-    return merged, owners
+    owners, comparison = _smd_update(scope, live, merged, owners, identity, force)
+    changed = not (
+        comparison.added.empty() and comparison.modified.empty() and comparison.removed.empty()
+    )
+    return merged, owners, changed
 
 
 def _smd_record(
