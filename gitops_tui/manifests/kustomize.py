@@ -16,6 +16,7 @@ import os
 import re
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -73,20 +74,22 @@ class SourceCache:
 
     def __init__(self) -> None:
         self._entries: dict[Path, tuple[tuple[int, int, int], LoadResult]] = {}
+        self._lock = threading.Lock()  # a watcher may render ahead in another thread
 
     def load(self, path: Path, relative: str) -> LoadResult:
         try:
             stat = path.stat()
         except OSError:
-            self._entries.pop(path, None)
             return LoadResult((), ())
         signature = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
-        cached = self._entries.get(path)
+        with self._lock:
+            cached = self._entries.get(path)
         if cached is not None and cached[0] == signature:
             return cached[1]
         content = read_file(path)
         loaded = LoadResult((), ()) if content is None else load_file(relative, content)
-        self._entries[path] = (signature, loaded)
+        with self._lock:
+            self._entries[path] = (signature, loaded)
         return loaded
 
 
