@@ -71,7 +71,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--format",
-        choices=sorted(FORMATS),
+        choices=list(FORMATS),
         default="text",
         help="text (path:line:col: severity rule: message), json, or github (workflow commands)",
     )
