@@ -17,7 +17,6 @@ from pathlib import Path
 from types import FrameType
 
 from gitops_tui import __version__
-from gitops_tui.commands import agent, check, drift, kubectl, workspace
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -58,7 +57,10 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(with_sandbox_commands: bool = True) -> argparse.ArgumentParser:
+    """The whole command line; ``cluster ...`` alone skips importing the sandbox commands
+    (the engine, GitPython, the kubernetes client), so `cluster serve` is ready in well under
+    a second."""
     parser = argparse.ArgumentParser(
         prog="gitops-tui",
         description="Learn, practise and check GitOps on your own machine.",
@@ -83,6 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
         "directory removed on exit)",
     )
     serve.set_defaults(handler=_serve)
+    if not with_sandbox_commands:
+        return parser
+    from gitops_tui.commands import agent, check, drift, kubectl, workspace
+
     workspace.register(commands)
     check.register(commands)
     agent.register(commands)
@@ -92,8 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(with_sandbox_commands=arguments[:1] != ["cluster"])
+    args = parser.parse_args(arguments)
     handler = getattr(args, "handler", None)
     if handler is None:
         # The bare command is `up` on the current directory: the app on a terminal.
