@@ -28,14 +28,13 @@ from gitops_tui.cluster.client import (
     UnknownKind,
 )
 from gitops_tui.engine.serving import read_record
+from gitops_tui.engine.sync import FIELD_MANAGER  # the dry run sees a sync's field ownership
 from gitops_tui.manifests.findings import Finding, Severity
 from gitops_tui.manifests.loader import Manifest
 from gitops_tui.manifests.rules.context import crd_scopes
 from gitops_tui.workspace.gitrun import worktree_root
 from gitops_tui.workspace.layout import resolve_state_dir
 
-#: The agent's field manager, so the dry run sees the field ownership a sync would.
-FIELD_MANAGER = "gitops-tui"
 RULE = "server-dry-run"
 _PING_SECONDS = 3.0
 _SEGMENT = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
