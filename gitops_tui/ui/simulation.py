@@ -53,7 +53,11 @@ def choices(state: ResourceState) -> tuple[Choice, ...]:
     if kind in _SCALABLE:
         replicas = _get(live, ("spec", "replicas"))
         current = replicas if isinstance(replicas, int) else 1
-        offered.append(Choice("scale", "scale (kubectl scale)", str(current + 1)))
+        label = "scale (kubectl scale)"
+        if state.desired is not None and _get(state.desired, ("spec", "replicas")) is None:
+            # Git leaves replicas to someone else (an HPA): a scale is theirs, not drift.
+            label += " · Git leaves replicas unset: not drift"
+        offered.append(Choice("scale", label, str(current + 1)))
     container = first_container(state)
     if container is not None:
         name, image = container

@@ -44,6 +44,18 @@ def test_workloads_scale_and_change_their_first_container() -> None:
     }
 
 
+def test_scale_says_when_git_leaves_replicas_to_an_autoscaler() -> None:
+    template = {"template": {"spec": {"containers": [{"name": "api", "image": "api:1"}]}}}
+    live = {"spec": {"replicas": 2, **template}}
+    autoscaled = ResourceState(
+        DEPLOYMENT, SyncStatus.SYNCED, Health.HEALTHY, desired={"spec": template}, live=live
+    )
+    [scale] = [c for c in choices(autoscaled) if c.action == "scale"]
+    assert "not drift" in scale.label
+    [pinned] = [c for c in choices(state(DEPLOYMENT, live)) if c.action == "scale"]
+    assert "not drift" not in pinned.label
+
+
 def test_config_maps_edit_their_first_data_key_and_services_only_label_or_delete() -> None:
     config = ResourceKey("", "ConfigMap", "shop", "settings")
     offered = {c.action: c.default for c in choices(state(config, {"data": {"LEVEL": "info"}}))}
