@@ -26,7 +26,7 @@ from gitops_tui.cluster.embedded.meta import deep_copy, rfc3339
 from gitops_tui.cluster.embedded.options import ClusterOptions
 from gitops_tui.cluster.embedded.registry import ResourceType
 from gitops_tui.cluster.embedded.selectors import LabelSelector, selector_from_label_selector
-from gitops_tui.cluster.embedded.store import Key, WatchEvent
+from gitops_tui.cluster.embedded.store import DELETED, Key, WatchEvent
 
 Obj = dict[str, Any]
 Objs = list[Obj]
@@ -227,6 +227,18 @@ class Controller(abc.ABC):
 
     def after(self, key: Key, delay: float) -> None:
         self.ctx.requeue(self.name, key, max(delay, 0.0))
+
+    def owners_of(self, event: WatchEvent, plural: str, kind: str) -> list[Key]:
+        """The controllers (``plural``/``kind``) a dependent's event concerns: its controller
+        before and after the change or, for a live orphan, every one whose selector matches it
+        (they may adopt it), as the informers' ``getPodReplicaSets``-style lookups do."""
+        group = _RESOURCES[plural][0]
+        keys = owner_keys(event, group, plural, kind)
+        if not keys and controller_ref(event.object) is None and event.type != DELETED:
+            namespace = event.key[2]
+            owners = matching_owners(self.ctx.list(plural, namespace), event.object)
+            keys = [self.ctx.key(plural, namespace, o["metadata"]["name"]) for o in owners]
+        return keys
 
 
 def is_kind(event: WatchEvent, group: str, plural: str) -> bool:

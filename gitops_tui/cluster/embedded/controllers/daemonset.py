@@ -18,15 +18,12 @@ from gitops_tui.cluster.embedded.controllers.base import (
     Obj,
     claim,
     compute_hash,
-    controller_ref,
     is_deleting,
     is_kind,
-    matching_owners,
-    owner_keys,
 )
 from gitops_tui.cluster.embedded.controllers.kubelet import NODE_LABELS
 from gitops_tui.cluster.embedded.meta import deep_copy
-from gitops_tui.cluster.embedded.store import DELETED, Key, WatchEvent
+from gitops_tui.cluster.embedded.store import Key, WatchEvent
 
 COMPONENT = "daemonset-controller"
 REVISION_LABEL = "controller-revision-hash"
@@ -80,12 +77,7 @@ class DaemonSetController(Controller):
             return [event.key]
         if not is_kind(event, "", "pods"):
             return []
-        keys = owner_keys(event, "apps", "daemonsets", "DaemonSet")
-        if not keys and controller_ref(event.object) is None and event.type != DELETED:
-            namespace = event.key[2]
-            owners = matching_owners(self.ctx.list("daemonsets", namespace), event.object)
-            keys = [self.ctx.key("daemonsets", namespace, d["metadata"]["name"]) for d in owners]
-        return keys
+        return self.owners_of(event, "daemonsets", "DaemonSet")
 
     def sync(self, key: Key) -> None:
         found = self.ctx.find("daemonsets", key[2], key[3])

@@ -26,8 +26,6 @@ from gitops_tui.cluster.embedded.controllers.base import (
     find_condition,
     is_deleting,
     is_kind,
-    matching_owners,
-    owner_keys,
     owner_reference,
     set_condition,
 )
@@ -63,14 +61,7 @@ class DeploymentController(Controller):
         if is_kind(event, "apps", "deployments"):
             return [event.key]
         if is_kind(event, "apps", "replicasets"):
-            keys = owner_keys(event, "apps", "deployments", "Deployment")
-            if not keys and controller_ref(event.object) is None and event.type != DELETED:
-                namespace = event.key[2]
-                owners = matching_owners(self.ctx.list("deployments", namespace), event.object)
-                keys = [
-                    self.ctx.key("deployments", namespace, d["metadata"]["name"]) for d in owners
-                ]
-            return keys
+            return self.owners_of(event, "deployments", "Deployment")
         if is_kind(event, "", "pods") and event.type == DELETED:
             # Recreate waits for the old Pods to be gone before scaling the new ReplicaSet up.
             return self._deployment_of_pod(event)

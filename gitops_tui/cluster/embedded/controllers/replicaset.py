@@ -18,8 +18,6 @@ from gitops_tui.cluster.embedded.controllers.base import (
     controller_ref,
     is_deleting,
     is_kind,
-    matching_owners,
-    owner_keys,
     set_condition,
 )
 from gitops_tui.cluster.embedded.meta import deep_copy
@@ -38,12 +36,7 @@ class ReplicaSetController(Controller):
             return [event.key]
         if not is_kind(event, "", "pods"):
             return []
-        keys = owner_keys(event, "apps", "replicasets", "ReplicaSet")
-        if not keys and controller_ref(event.object) is None and event.type != "DELETED":
-            namespace = event.key[2]
-            for rs in matching_owners(self.ctx.list("replicasets", namespace), event.object):
-                keys.append(self.ctx.key("replicasets", namespace, rs["metadata"]["name"]))
-        return keys
+        return self.owners_of(event, "replicasets", "ReplicaSet")
 
     def sync(self, key: Key) -> None:
         rs = self.ctx.find("replicasets", key[2], key[3])

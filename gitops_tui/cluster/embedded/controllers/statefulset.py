@@ -21,15 +21,12 @@ from gitops_tui.cluster.embedded.controllers.base import (
     Obj,
     claim,
     compute_hash,
-    controller_ref,
     is_deleting,
     is_kind,
-    matching_owners,
-    owner_keys,
 )
 from gitops_tui.cluster.embedded.errors import APIError
 from gitops_tui.cluster.embedded.meta import deep_copy
-from gitops_tui.cluster.embedded.store import DELETED, Key, WatchEvent
+from gitops_tui.cluster.embedded.store import Key, WatchEvent
 
 COMPONENT = "statefulset-controller"
 REVISION_LABEL = "controller-revision-hash"
@@ -57,12 +54,7 @@ class StatefulSetController(Controller):
             return [event.key]
         if not is_kind(event, "", "pods"):
             return []
-        keys = owner_keys(event, "apps", "statefulsets", "StatefulSet")
-        if not keys and controller_ref(event.object) is None and event.type != DELETED:
-            namespace = event.key[2]
-            owners = matching_owners(self.ctx.list("statefulsets", namespace), event.object)
-            keys = [self.ctx.key("statefulsets", namespace, s["metadata"]["name"]) for s in owners]
-        return keys
+        return self.owners_of(event, "statefulsets", "StatefulSet")
 
     def sync(self, key: Key) -> None:
         found = self.ctx.find("statefulsets", key[2], key[3])
